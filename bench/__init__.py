@@ -1,0 +1,1 @@
+"""Kilowatt performance benchmarks (not part of the installed package)."""

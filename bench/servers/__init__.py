@@ -1,0 +1,1 @@
+"""Reference OCPP servers the benchmarks compare Kilowatt against."""

@@ -1,0 +1,1 @@
+"""Driven adapters other than the store: clock, in-process bus and gateway."""

@@ -1,0 +1,71 @@
+"""Facts the domain records, named in the past tense. Handlers react to them after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = [
+    "ConnectorStatusChanged",
+    "Event",
+    "StationBooted",
+    "StationConnected",
+    "StationDisconnected",
+    "TransactionEnded",
+    "TransactionMetered",
+    "TransactionStarted",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of all domain events."""
+
+
+@dataclass(frozen=True, slots=True)
+class StationConnected(Event):
+    station_id: str
+    ocpp_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class StationDisconnected(Event):
+    station_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StationBooted(Event):
+    station_id: str
+    registration_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorStatusChanged(Event):
+    station_id: str
+    evse_id: int
+    connector_id: int
+    status: str
+    error_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionStarted(Event):
+    station_id: str
+    transaction_id: str
+    started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionMetered(Event):
+    station_id: str
+    transaction_id: str
+    energy_wh: int | None
+    measured_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEnded(Event):
+    station_id: str
+    transaction_id: str
+    stopped_at: datetime | None
+    energy_wh: int | None

@@ -1,0 +1,1 @@
+"""OCPP-J central system (CSMS side) over the mobilityhouse ocpp library."""

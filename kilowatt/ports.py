@@ -1,0 +1,1 @@
+"""The seams (typing.Protocol) between the service layer and its adapters."""

@@ -1,0 +1,1 @@
+"""Use cases: the one service layer between the protocol adapters and the domain."""

@@ -1,0 +1,426 @@
+"""A simulated OCPP 2.0.1 charging station (each EVSE has one connector, id 1).
+
+Message flow of a session (TxStartPoint EVConnected, TxStopPoint EVConnected/Authorized)::
+
+    StatusNotification Occupied                                  (car plugged in)
+    TransactionEvent Started  CablePluggedIn  seqNo 0, EVConnected, evse, Transaction.Begin
+    Authorize(idToken ISO14443)
+    TransactionEvent Updated  Authorized (idToken)
+    TransactionEvent Updated  ChargingStateChanged -> Charging
+    TransactionEvent Updated  MeterValuePeriodic   (every meter interval)
+    TransactionEvent Updated  ChargingStateChanged -> SuspendedEV  (car full, parking)
+    either  TransactionEvent Ended StopAuthorized, stoppedReason Local (idToken), Transaction.End
+            ... StatusNotification Available                     (car unplugged later)
+    or      StatusNotification Available                         (cable pulled)
+            TransactionEvent Ended EVCommunicationLost, Idle, stoppedReason EVDisconnected
+
+seqNo increases by one per TransactionEvent of a transaction. Events produced while offline are
+queued and sent with ``offline: true`` after the next accepted boot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from typing import Any
+
+from ocpp.v201 import ChargePoint as OcppChargePoint
+from ocpp.v201 import call, call_result
+from ocpp.v201.datatypes import (
+    ChargingStationType,
+    EVSEType,
+    IdTokenType,
+    MeterValueType,
+    SampledValueType,
+    TransactionType,
+    UnitOfMeasureType,
+)
+from ocpp.v201.enums import Action
+from websockets.asyncio.client import ClientConnection
+
+from kilowatt.simulator.station import (
+    MEASURANDS,
+    BootResult,
+    Connector,
+    MeterSample,
+    Session,
+    SimulatedStation,
+    StationStateError,
+    on,
+    transaction_sampled_values,
+    utc_now,
+)
+
+#: triggerReason of the Ended event for a stoppedReason.
+TRIGGER_FOR_STOP_REASON: dict[str, str] = {
+    "Local": "StopAuthorized",
+    "EVDisconnected": "EVCommunicationLost",
+    "Remote": "RemoteStop",
+    "DeAuthorized": "Deauthorized",
+    "EnergyLimitReached": "EnergyLimitReached",
+    "TimeLimitReached": "TimeLimitReached",
+    "SOCLimitReached": "ChargingStateChanged",
+    "StoppedByEV": "ChargingStateChanged",
+    "Timeout": "EVConnectTimeout",
+    "ImmediateReset": "ResetCommand",
+    "Reboot": "ResetCommand",
+}
+
+_WRITABLE = {("OCPPCommCtrlr", "HeartbeatInterval"), ("SampledDataCtrlr", "TxUpdatedInterval")}
+
+
+def _seconds_text(seconds: float) -> str:
+    return str(round(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
+
+
+class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
+    """The OCPP 2.0.1 endpoint of a ``SimulatedStationV201`` (one per connection).
+
+    One ``@on`` handler per CSMS-initiated action the simulator implements; the library answers
+    every other action with a NotImplemented CALLERROR. Remote control (RequestStartTransaction,
+    RequestStopTransaction, Reset, TriggerMessage, ...) goes here, delegating to the station.
+    A handler must not ``call`` the CSMS itself (the reader is busy running it); use ``@after``.
+    """
+
+    def __init__(self, station: SimulatedStationV201, connection: ClientConnection) -> None:
+        super().__init__(
+            station.station_id, connection, response_timeout=station.config.response_timeout_s
+        )
+        self.station = station
+
+    @on(Action.get_variables)
+    def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> Any:
+        return call_result.GetVariables(
+            get_variable_result=[self.station.get_variable(item) for item in get_variable_data]
+        )
+
+    @on(Action.set_variables)
+    def on_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> Any:
+        return call_result.SetVariables(
+            set_variable_result=[self.station.set_variable(item) for item in set_variable_data]
+        )
+
+
+class SimulatedStationV201(SimulatedStation):
+    """A charging station speaking OCPP 2.0.1 (subprotocol ``ocpp2.0.1``)."""
+
+    protocol = "2.0.1"
+    subprotocol = "ocpp2.0.1"
+
+    def _make_charge_point(self, ws: ClientConnection) -> Any:
+        return ChargePointV201(self, ws)
+
+    # ------------------------------------------------------------------ device model
+
+    def variables(self) -> dict[tuple[str, str], str]:
+        """The device model variables: (component, variable) -> Actual value."""
+        return {
+            ("OCPPCommCtrlr", "HeartbeatInterval"): _seconds_text(self.heartbeat_interval_s),
+            ("SampledDataCtrlr", "TxUpdatedInterval"): _seconds_text(self.meter_interval_s),
+            ("SampledDataCtrlr", "TxUpdatedMeasurands"): ",".join(MEASURANDS),
+            ("SampledDataCtrlr", "TxEndedMeasurands"): "Energy.Active.Import.Register,SoC",
+            ("TxCtrlr", "TxStartPoint"): "EVConnected",
+            ("TxCtrlr", "TxStopPoint"): "EVConnected,Authorized",
+            ("EVSE", "Count"): str(len(self.connectors)),
+        }
+
+    def _lookup(self, item: dict[str, Any]) -> tuple[str, str, str | None]:
+        """(component, variable, status if not found or not supported)."""
+        component = str(item["component"]["name"])
+        variable = str(item["variable"]["name"])
+        table = self.variables()
+        if item.get("attribute_type", "Actual") != "Actual":
+            return component, variable, "NotSupportedAttributeType"
+        if not any(name == component for name, _ in table):
+            return component, variable, "UnknownComponent"
+        if (component, variable) not in table:
+            return component, variable, "UnknownVariable"
+        return component, variable, None
+
+    def get_variable(self, item: dict[str, Any]) -> dict[str, Any]:
+        """One GetVariableResult for one GetVariableData (snake_case keys, as ocpp gives)."""
+        component, variable, failure = self._lookup(item)
+        result: dict[str, Any] = {"component": item["component"], "variable": item["variable"]}
+        if failure is not None:
+            result["attribute_status"] = failure
+        else:
+            result["attribute_status"] = "Accepted"
+            result["attribute_value"] = self.variables()[(component, variable)]
+        return result
+
+    def set_variable(self, item: dict[str, Any]) -> dict[str, Any]:
+        """One SetVariableResult for one SetVariableData."""
+        component, variable, failure = self._lookup(item)
+        result: dict[str, Any] = {"component": item["component"], "variable": item["variable"]}
+        if failure is not None:
+            result["attribute_status"] = failure
+            return result
+        status = "Rejected"
+        if (component, variable) in _WRITABLE:
+            try:
+                seconds = float(item["attribute_value"])
+            except ValueError:
+                seconds = 0.0
+            if seconds > 0:
+                if variable == "HeartbeatInterval":
+                    self.set_heartbeat_interval(seconds)
+                else:
+                    self.set_meter_interval(seconds)
+                self._emit(f"variable {component}.{variable} = {item['attribute_value']}")
+                status = "Accepted"
+        result["attribute_status"] = status
+        return result
+
+    # ------------------------------------------------------------------ protocol hooks
+
+    async def _send_boot(self) -> BootResult:
+        cfg = self.config
+        result = await self._request(
+            call.BootNotification(
+                charging_station=ChargingStationType(
+                    vendor_name=cfg.vendor[:50],
+                    model=cfg.model[:20],
+                    serial_number=self.serial_number,
+                    firmware_version=cfg.firmware_version[:50],
+                ),
+                reason="PowerUp" if self.stats.boots == 0 else "Unknown",
+            )
+        )
+        return BootResult(
+            status=str(result.status),
+            interval=int(result.interval),
+            current_time=str(result.current_time),
+        )
+
+    def _heartbeat_payload(self) -> Any:
+        return call.Heartbeat()
+
+    async def _send_status(self, connector: Connector | None) -> None:
+        if connector is None:
+            return  # 2.0.1 has no status of the station as a whole
+        await self._request(
+            call.StatusNotification(
+                timestamp=utc_now(),
+                connector_status=connector.status,
+                evse_id=connector.connector_id,
+                connector_id=1,
+            )
+        )
+
+    def _status_after_fault(self, connector: Connector) -> str:
+        return "Available" if connector.session is None else "Occupied"
+
+    def _is_meter_sample(self, payload: Any) -> bool:
+        return (
+            isinstance(payload, call.TransactionEvent)
+            and payload.trigger_reason == "MeterValuePeriodic"
+        )
+
+    def _as_offline(self, payload: Any) -> Any:
+        if isinstance(payload, call.TransactionEvent):
+            return dataclasses.replace(payload, offline=True)
+        return payload
+
+    async def _on_plugged_in(self, connector: Connector, session: Session) -> None:
+        session.transaction_id = str(uuid.UUID(int=connector.rng.getrandbits(128), version=4))
+        session.transaction_open = True
+        session.meter_start_wh = connector.register_wh
+        session.started_at = session.plugged_at
+        self.stats.sessions_started += 1
+        self._emit(
+            f"evse {connector.connector_id}: transaction {session.transaction_id} started "
+            f"at {session.meter_start_wh} Wh"
+        )
+        await self._set_status(connector, "Occupied")
+        await self._transaction_event(
+            connector,
+            session,
+            "Started",
+            "CablePluggedIn",
+            timestamp=session.plugged_at,
+            charging_state="EVConnected",
+            evse=True,
+            meter_value=[
+                MeterValueType(
+                    timestamp=session.plugged_at,
+                    sampled_value=[
+                        self._register_value(session.meter_start_wh, "Transaction.Begin")
+                    ],
+                )
+            ],
+        )
+
+    async def _on_car_full(self, connector: Connector, session: Session) -> None:
+        await self._transaction_event(
+            connector, session, "Updated", "ChargingStateChanged", charging_state="SuspendedEV"
+        )
+
+    async def _send_sample(
+        self, connector: Connector, session: Session, sample: MeterSample
+    ) -> None:
+        meter_value = MeterValueType(
+            timestamp=sample.timestamp,
+            sampled_value=[
+                SampledValueType(
+                    value=value,
+                    context="Sample.Periodic",
+                    measurand=measurand,
+                    phase=phase,
+                    location=location,
+                    unit_of_measure=UnitOfMeasureType(unit=unit),
+                )
+                for measurand, unit, value, phase, location in transaction_sampled_values(
+                    sample, with_phases=self.config.current_type == "AC"
+                )
+            ],
+        )
+        await self._transaction_event(
+            connector,
+            session,
+            "Updated",
+            "MeterValuePeriodic",
+            timestamp=sample.timestamp,
+            meter_value=[meter_value],
+        )
+
+    async def _transaction_event(
+        self,
+        connector: Connector,
+        session: Session,
+        event_type: str,
+        trigger_reason: str,
+        *,
+        timestamp: str | None = None,
+        charging_state: str | None = None,
+        stopped_reason: str | None = None,
+        id_token: str | None = None,
+        meter_value: list[Any] | None = None,
+        evse: bool = False,
+    ) -> Any | None:
+        """Send (or queue) a TransactionEvent; seqNo is taken when it is sent or queued."""
+        when = timestamp if timestamp is not None else utc_now()
+        transaction_id = str(session.transaction_id)
+
+        def build() -> Any:
+            return call.TransactionEvent(
+                event_type=event_type,
+                timestamp=when,
+                trigger_reason=trigger_reason,
+                seq_no=session.next_seq_no(),
+                transaction_info=TransactionType(
+                    transaction_id=transaction_id,
+                    charging_state=charging_state,
+                    stopped_reason=stopped_reason,
+                ),
+                meter_value=meter_value,
+                evse=EVSEType(id=connector.connector_id, connector_id=1) if evse else None,
+                id_token=(
+                    IdTokenType(id_token=id_token, type="ISO14443")
+                    if id_token is not None
+                    else None
+                ),
+            )
+
+        return await self._send_transaction_message(build)
+
+    # ------------------------------------------------------------------ sessions
+
+    async def start_charging(self, id_tag: str, *, connector_id: int = 1) -> bool:
+        """Authorize, then TransactionEvent Updated Authorized and ChargingStateChanged Charging.
+        False if the id token is refused (the transaction then ends as DeAuthorized)."""
+        connector, session = self._open_transaction(connector_id)
+        if session.id_tag is not None:
+            raise StationStateError(f"evse {connector_id} is already authorized")
+        authorization = await self._request(
+            call.Authorize(id_token=IdTokenType(id_token=id_tag, type="ISO14443"))
+        )
+        status = authorization.id_token_info["status"]
+        if status == "Accepted":
+            session.id_tag = id_tag
+            response = await self._transaction_event(
+                connector, session, "Updated", "Authorized", id_token=id_tag
+            )
+            info = getattr(response, "id_token_info", None) or {}
+            status = info.get("status", "Accepted")
+        if status != "Accepted":
+            self.stats.sessions_rejected += 1
+            self._emit(f"evse {connector_id}: id token {id_tag} refused ({status})")
+            await self._end(connector, session, "DeAuthorized")
+            return False
+        session.charging_state = "Charging"
+        session.last_sample_at = asyncio.get_running_loop().time()
+        await self._transaction_event(
+            connector, session, "Updated", "ChargingStateChanged", charging_state="Charging"
+        )
+        return True
+
+    async def stop_charging(self, reason: str = "Local", *, connector_id: int = 1) -> int:
+        """TransactionEvent Ended with ``reason`` as stoppedReason. ``EVDisconnected``: the
+        cable is pulled, so StatusNotification Available comes first. Returns the register."""
+        connector, session = self._open_transaction(connector_id)
+        if reason == "EVDisconnected":
+            meter_stop = connector.register_wh
+            await self.unplug(connector_id)
+            return meter_stop
+        return await self._end(connector, session, reason)
+
+    async def unplug(self, connector_id: int = 1) -> None:
+        """The car leaves: StatusNotification Available, and a running transaction ends with
+        EVCommunicationLost / EVDisconnected."""
+        connector, session = self._plugged_session(connector_id)
+        self._emit(f"evse {connector_id}: car unplugged")
+        await self._set_status(connector, "Available")
+        if session.transaction_open:
+            await self._end(connector, session, "EVDisconnected")
+        connector.session = None
+
+    async def _end(self, connector: Connector, session: Session, reason: str) -> int:
+        meter_stop = connector.register_wh
+        timestamp = utc_now()
+        unplugged = reason == "EVDisconnected"
+        charging_state = "Idle" if unplugged else "EVConnected"
+        end = MeterValueType(
+            timestamp=timestamp,
+            sampled_value=[
+                self._register_value(meter_stop, "Transaction.End"),
+                SampledValueType(
+                    value=session.state.soc_percent,
+                    context="Transaction.End",
+                    measurand="SoC",
+                    location="EV",
+                    unit_of_measure=UnitOfMeasureType(unit="Percent"),
+                ),
+            ],
+        )
+        # The station's own state changes now, whether the event goes out or is queued.
+        connector.meter_wh = meter_stop
+        session.transaction_open = False
+        session.charging_state = charging_state
+        self.stats.sessions_completed += 1
+        self._emit(
+            f"evse {connector.connector_id}: transaction {session.transaction_id} ended "
+            f"({reason}) at {meter_stop} Wh, {meter_stop - session.meter_start_wh} Wh charged"
+        )
+        await self._transaction_event(
+            connector,
+            session,
+            "Ended",
+            TRIGGER_FOR_STOP_REASON.get(reason, "AbnormalCondition"),
+            timestamp=timestamp,
+            charging_state=charging_state,
+            stopped_reason=reason,
+            id_token=session.id_tag if reason == "Local" else None,
+            meter_value=[end],
+        )
+        return meter_stop
+
+    @staticmethod
+    def _register_value(energy_wh: int, context: str) -> Any:
+        return SampledValueType(
+            value=energy_wh,
+            context=context,
+            measurand="Energy.Active.Import.Register",
+            location="Outlet",
+            unit_of_measure=UnitOfMeasureType(unit="Wh"),
+        )

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 (async) store: tables, migrations, repositories, unit of work, queries."""
