@@ -3,15 +3,155 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Annotated
 
 import typer
+import uvicorn
 from rich.console import Console
+from rich.table import Table
 
-from kilowatt.simulator import FleetConfig, run_fleet
+from kilowatt.bootstrap import Kilowatt, build
+from kilowatt.config import Settings
+from kilowatt.services.demo import seed_demo
+from kilowatt.simulator import FleetConfig, FleetReport, run_fleet
+from kilowatt.store.database import upgrade_schema
 
 app = typer.Typer(help="Kilowatt: an open-source EV charging platform.", no_args_is_help=True)
 console = Console()
+
+Host = Annotated[str | None, typer.Option(help="Interface to bind (default KILOWATT_HOST).")]
+Port = Annotated[int | None, typer.Option(help="TCP port (default KILOWATT_PORT).")]
+
+
+def _settings(host: str | None, port: int | None) -> Settings:
+    settings = Settings()
+    updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    return settings.model_copy(update=updates)
+
+
+def _server(kw: Kilowatt) -> uvicorn.Server:
+    config = uvicorn.Config(
+        kw.app,
+        host=kw.settings.host,
+        port=kw.settings.port,
+        log_level="warning",
+        ws_ping_interval=None,  # OCPP stations keep their own heartbeat
+        timeout_graceful_shutdown=5,
+    )
+    return uvicorn.Server(config)
+
+
+@app.command()
+def serve(host: Host = None, port: Port = None) -> None:
+    """Run the central system and the API (brings the schema up to date first)."""
+    kw = build(_settings(host, port))
+    base = f"{kw.settings.host}:{kw.settings.port}"
+    console.print(f"[bold]Kilowatt[/] on http://{base}/docs, stations: ws://{base}/ocpp/<id>")
+    _server(kw).run()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date and exit."""
+    settings = Settings()
+    asyncio.run(upgrade_schema(settings.database_url))
+    console.print(f"schema up to date: {settings.database_url}")
+
+
+@app.command()
+def demo(
+    host: Host = None,
+    port: Port = None,
+    stations: Annotated[int, typer.Option(min=1, help="Simulated stations.")] = 20,
+    speed: Annotated[float, typer.Option(min=1, help="Simulated seconds per second.")] = 300.0,
+    duration: Annotated[float | None, typer.Option(help="Stop after seconds.")] = None,
+) -> None:
+    """The server on SQLite with seed data and a simulated fleet charging against it."""
+    settings = _settings(host, port)
+    if settings.admin_api_key is None:
+        settings = settings.model_copy(update={"admin_api_key": "demo-admin-key"})
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_demo(build(settings), stations, speed, duration))
+
+
+async def _demo(kw: Kilowatt, stations: int, speed: float, duration: float | None) -> None:
+    server = _server(kw)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            return await serving
+        await asyncio.sleep(0.05)
+    fleet = await seed_demo(
+        kw.ctx, stations=stations, id_prefix="DEMO", id_tags=list(DEFAULT_ID_TAGS)
+    )
+    _print_demo(kw, fleet.station_ids)
+    config = FleetConfig(
+        url=f"ws://{kw.settings.host}:{kw.settings.port}/ocpp",
+        stations=stations,
+        protocol="mixed",
+        id_prefix="DEMO",
+        password=fleet.passwords,
+        id_tags=fleet.id_tags,
+        speed=speed,
+        duration_s=duration,
+        fault_probability=0.02,
+        reconnect_probability=0.01,
+        meter_interval_s=5.0,
+    )
+    try:
+        report = await run_fleet(config)
+        _print_report(report)
+    finally:
+        server.should_exit = True
+        await serving
+
+
+def _print_demo(kw: Kilowatt, station_ids: list[str]) -> None:
+    base = f"http://{kw.settings.host}:{kw.settings.port}"
+    key = kw.settings.admin_api_key
+    table = Table(title="Kilowatt demo", show_header=False)
+    table.add_row("API docs", f"{base}/docs")
+    table.add_row(
+        "Transactions", f"curl -H 'Authorization: Bearer {key}' {base}/api/v1/transactions"
+    )
+    table.add_row(
+        "Station state",
+        f"curl -H 'Authorization: Bearer {key}' {base}/api/v1/stations/{station_ids[0]}/state",
+    )
+    table.add_row("OCPP endpoint", f"ws://{kw.settings.host}:{kw.settings.port}/ocpp/<station id>")
+    table.add_row("Database", kw.settings.database_url)
+    table.add_row(
+        "Fleet", f"{len(station_ids)} stations (odd: OCPP 1.6, even: 2.0.1); Ctrl-C stops"
+    )
+    console.print(table)
+
+
+def _print_report(report: FleetReport) -> None:
+    table = Table(title="Fleet report")
+    for column in (
+        "stations",
+        "connections",
+        "sessions started",
+        "completed",
+        "meter values",
+        "errors",
+    ):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(
+            str(value)
+            for value in (
+                report.stations,
+                report.connections,
+                report.sessions_started,
+                report.sessions_completed,
+                report.meter_values_sent,
+                report.errors,
+            )
+        )
+    )
+    console.print(table)
 
 
 @app.command()
@@ -44,5 +184,4 @@ def simulate(
         speed=speed,
         seed=seed,
     )
-    report = asyncio.run(run_fleet(config))
-    console.print(report)
+    _print_report(asyncio.run(run_fleet(config)))

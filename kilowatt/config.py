@@ -29,5 +29,6 @@ class Settings(BaseSettings):
     heartbeat_interval_s: int = Field(default=300, ge=10, description="Sent in BootNotification.")
     pending_retry_interval_s: int = Field(default=60, ge=5)
     call_timeout_s: float = Field(default=30.0, gt=0, description="CSMS→station call timeout.")
+    migrate_on_start: bool = Field(default=True, description="Upgrade the schema on start.")
     host: str = "127.0.0.1"
     port: int = 8180

@@ -1,1 +1,265 @@
-"""The seams (typing.Protocol) between the service layer and its adapters."""
+"""The seams between the service layer and its adapters, as ``typing.Protocol`` classes.
+
+Services depend on these only; ``bootstrap`` picks the implementations (the SQLAlchemy store,
+the in-process station gateway, the system clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from kilowatt.domain.events import Event
+from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
+from kilowatt.domain.transactions import MeterSample, Transaction, TransactionEvent
+
+__all__ = [
+    "ApiKey",
+    "ApiKeyRepository",
+    "Authorizer",
+    "Clock",
+    "ConnectorStatusReport",
+    "EventPublisher",
+    "LocationRepository",
+    "MessageLog",
+    "OcppExchange",
+    "Queries",
+    "StationGateway",
+    "StationReport",
+    "StationRepository",
+    "TokenRepository",
+    "TransactionRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorStatusReport:
+    """A StatusNotification, as recorded in the status history."""
+
+    station_id: str
+    evse_id: int  # 0 = the station as a whole
+    connector_id: int
+    status: str
+    reported_at: datetime
+    received_at: datetime
+    error_code: str | None = None
+    info: str | None = None
+    vendor_error_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StationReport:
+    """Something a station reported that the core keeps as sent: NotifyEvent, NotifyReport,
+    SecurityEventNotification, firmware/diagnostics/log status, DataTransfer."""
+
+    station_id: str
+    kind: str  # the OCPP action
+    reported_at: datetime
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OcppExchange:
+    """One OCPP request and its answer, either direction, for the per-station message log."""
+
+    station_id: str
+    message_id: str
+    direction: str  # "in" (station → CSMS) or "out"
+    action: str
+    request: Any
+    response: Any
+    error_code: str | None
+    received_at: datetime
+    duration_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An operator API key, known only by its digest."""
+
+    digest: str
+    name: str
+    role: str  # "admin" | "operator" | "support" | ...
+    created_at: datetime
+
+
+class ApiKeyRepository(Protocol):
+    async def get(self, digest: str) -> ApiKey | None: ...
+    def add(self, key: ApiKey) -> None: ...
+
+
+class LocationRepository(Protocol):
+    async def get(self, location_id: str) -> Location | None: ...
+    def add(self, location: Location) -> None: ...
+    def save(self, location: Location) -> None: ...
+    def delete(self, location_id: str) -> None: ...
+
+
+class StationRepository(Protocol):
+    async def get(self, station_id: str) -> ChargingStation | None:
+        """The station with its EVSEs and connectors."""
+        ...
+
+    def add(self, station: ChargingStation) -> None: ...
+    def save(self, station: ChargingStation, *, with_evses: bool = False) -> None: ...
+    def touch(self, station_id: str, last_heartbeat_at: datetime) -> None:
+        """Record that the station was heard from (a narrow, cheap update)."""
+        ...
+
+    def delete(self, station_id: str) -> None: ...
+    def forget_cached(self, station_id: str) -> None:
+        """Drop what this process remembers of the station (it has just connected here)."""
+        ...
+
+    def record_status(self, report: ConnectorStatusReport) -> None:
+        """Keep a status in the history (once) and as the connector's current status."""
+        ...
+
+    def record_report(self, report: StationReport) -> None: ...
+
+
+class TokenRepository(Protocol):
+    async def get(self, uid: str) -> IdToken | None: ...
+    def add(self, token: IdToken) -> None: ...
+    def save(self, token: IdToken) -> None: ...
+    def delete(self, uid: str) -> None: ...
+
+
+class TransactionRepository(Protocol):
+    async def get(self, station_id: str, transaction_id: str) -> Transaction | None: ...
+    async def by_start_key(self, station_id: str, start_key: str) -> Transaction | None: ...
+    async def active_with_token(self, uid: str) -> Sequence[Transaction]: ...
+    async def next_legacy_id(self) -> int:
+        """A fresh OCPP 1.6 integer transaction id, unique across processes."""
+        ...
+
+    def add(self, transaction: Transaction) -> None: ...
+    def save(self, transaction: Transaction) -> None: ...
+    def record_event(self, transaction: Transaction, event: TransactionEvent) -> None:
+        """Keep the reported event as it came (seqNo, offline, trigger) once."""
+        ...
+
+    def record_samples(
+        self,
+        transaction: Transaction | None,
+        station_id: str,
+        evse_id: int,
+        samples: Sequence[MeterSample],
+    ) -> None:
+        """Keep meter samples (once each), with or without a transaction."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic change: repositories stage writes; ``commit`` makes them durable together.
+
+    Leaving the ``async with`` block without ``commit`` discards the staged writes.
+    """
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+    @property
+    def locations(self) -> LocationRepository: ...
+    @property
+    def stations(self) -> StationRepository: ...
+    @property
+    def tokens(self) -> TokenRepository: ...
+    @property
+    def transactions(self) -> TransactionRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    def record(self, *events: Event) -> None:
+        """Events to publish once the unit of work has committed."""
+        ...
+
+    def collect_events(self) -> list[Event]: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class StationGateway(Protocol):
+    """The one way to talk to a connected station (the scale-out seam: a message bus can route
+    the call to the node that holds the station's socket).
+
+    ``call`` sends an OCPP request (action and camelCase payload as on the wire) and returns the
+    station's camelCase response; it raises ``StationOffline``, ``StationTimeout`` or
+    ``StationRefused`` (the station answered with a CALLERROR).
+    """
+
+    async def call(
+        self, station_id: str, action: str, payload: Mapping[str, Any], timeout_s: float
+    ) -> dict[str, Any]: ...
+
+    def is_connected(self, station_id: str) -> bool: ...
+    def connected_stations(self) -> Sequence[str]: ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, events: Sequence[Event]) -> None: ...
+
+
+class MessageLog(Protocol):
+    def record(self, exchange: OcppExchange) -> None:
+        """Keep an exchange; best effort, never delays the answer to the station."""
+        ...
+
+
+class Authorizer(Protocol):
+    """May this token charge? Local tokens first; driver accounts and roaming extend the chain."""
+
+    async def authorize(self, request: AuthorizationRequest) -> Authorization | None:
+        """A decision, or None when this authorizer does not know the token."""
+        ...
+
+
+class Queries(Protocol):
+    """The read side, for the API: lists and details, never used to make decisions."""
+
+    async def locations(self, *, limit: int, offset: int) -> Sequence[Location]: ...
+    async def stations(
+        self, *, location_id: str | None, limit: int, offset: int
+    ) -> Sequence[ChargingStation]: ...
+    async def station(self, station_id: str) -> ChargingStation | None: ...
+    async def connector_statuses(self, station_id: str) -> Sequence[ConnectorStatusReport]: ...
+    async def status_history(
+        self, station_id: str, *, limit: int, offset: int
+    ) -> Sequence[ConnectorStatusReport]: ...
+    async def tokens(self, *, limit: int, offset: int) -> Sequence[IdToken]: ...
+    async def transactions(
+        self,
+        *,
+        station_id: str | None,
+        status: str | None,
+        id_token: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[Transaction]: ...
+    async def transaction(self, station_id: str, transaction_id: str) -> Transaction | None: ...
+    async def meter_samples(self, transaction_pk: str) -> Sequence[MeterSample]: ...
+    async def messages(
+        self, station_id: str, *, action: str | None, limit: int, offset: int
+    ) -> Sequence[OcppExchange]: ...
+    async def reports(
+        self, station_id: str, *, kind: str | None, limit: int, offset: int
+    ) -> Sequence[StationReport]: ...

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from uuid import NAMESPACE_URL, uuid5
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kilowatt.domain.errors import InvalidValue
@@ -32,6 +33,7 @@ __all__ = [
     "RegistrationStatus",
     "RegularHours",
     "UnknownStationPolicy",
+    "default_evse_uid",
     "ocpi_evse_status",
     "validate_location_fields",
 ]
@@ -230,6 +232,11 @@ class Evse:
     def __post_init__(self) -> None:
         if self.evse_id < 1:
             raise InvalidValue("EVSE ids start at 1")
+
+
+def default_evse_uid(station_id: str, evse_id: int) -> str:
+    """A stable OCPI EVSE uid (36 characters) for an EVSE the operator gave none."""
+    return str(uuid5(NAMESPACE_URL, f"kilowatt:{station_id}/{evse_id}"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,8 @@ class TransactionEventType(StrEnum):
 class MeterSample:
     """One sampled value (OCPP SampledValue), with the OCPP defaults filled in.
 
-    ``signed_data`` holds the station's signed meter value (OCMF or other) as it was sent.
+    ``signed_data`` holds the station's signed meter value (OCMF or other) as it was sent;
+    ``value`` is NaN when the station sent only the signed block (OCPP 1.6 SignedData).
     """
 
     measured_at: datetime
@@ -64,6 +65,8 @@ class MeterSample:
     def register_wh(self) -> int | None:
         """The energy register in Wh, if this sample is the import register."""
         if self.measurand != ENERGY_REGISTER or self.phase or self.location != "Outlet":
+            return None
+        if not self.value.is_finite():  # a signed block without a plain reading
             return None
         if self.unit not in ("Wh", "kWh"):
             return None

@@ -1,0 +1,66 @@
+"""The operator REST API: ``create_api`` builds the FastAPI app over the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import kilowatt
+from kilowatt.api.deps import Backend, require_key
+from kilowatt.api.routes import health, stations, tokens, transactions
+from kilowatt.domain.errors import (
+    AccessDenied,
+    Conflict,
+    DomainError,
+    InvalidValue,
+    NotFound,
+    StationOffline,
+    StationRefused,
+    StationTimeout,
+)
+from kilowatt.ports import Queries, StationGateway
+from kilowatt.services.context import ServiceContext
+
+__all__ = ["create_api"]
+
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (Conflict, 409),
+    (InvalidValue, 422),
+    (AccessDenied, 403),
+    (StationOffline, 409),
+    (StationTimeout, 504),
+    (StationRefused, 502),
+]
+
+
+def create_api(
+    ctx: ServiceContext,
+    queries: Queries,
+    gateway: StationGateway,
+    *,
+    call_timeout_s: float = 30.0,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+) -> FastAPI:
+    app = FastAPI(
+        title="Kilowatt",
+        version=kilowatt.__version__,
+        description="Operator API of the Kilowatt charging station management system.",
+        lifespan=lifespan,
+    )
+    app.state.backend = Backend(ctx, queries, gateway, call_timeout_s)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.include_router(health.router, prefix="/api/v1")
+    secured = [Depends(require_key)]
+    for module in (stations, tokens, transactions):
+        app.include_router(module.router, prefix="/api/v1", dependencies=secured)
+    return app
+
+
+async def _domain_error(_: Request, error: Any) -> JSONResponse:
+    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+    return JSONResponse({"detail": str(error), "error": type(error).__name__}, status)

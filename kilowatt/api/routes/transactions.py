@@ -1,0 +1,42 @@
+"""Transactions as the stations reported them, with their meter values."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from kilowatt.api.deps import BackendDep
+from kilowatt.api.schemas import MeterSamplePublic, TransactionDetail, TransactionPublic
+from kilowatt.domain.errors import UnknownTransaction
+
+router = APIRouter(tags=["transactions"])
+
+
+@router.get("/transactions")
+async def list_transactions(
+    backend: BackendDep,
+    station_id: str | None = None,
+    status: Literal["ACTIVE", "COMPLETED"] | None = None,
+    id_token: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[TransactionPublic]:
+    found = await backend.queries.transactions(
+        station_id=station_id, status=status, id_token=id_token, limit=limit, offset=offset
+    )
+    return [TransactionPublic.of(transaction) for transaction in found]
+
+
+@router.get("/stations/{station_id}/transactions/{transaction_id}")
+async def get_transaction(
+    station_id: str, transaction_id: str, backend: BackendDep
+) -> TransactionDetail:
+    transaction = await backend.queries.transaction(station_id, transaction_id)
+    if transaction is None:
+        raise UnknownTransaction(f"station {station_id} has no transaction {transaction_id}")
+    samples = await backend.queries.meter_samples(transaction.pk)
+    return TransactionDetail(
+        **TransactionPublic.of(transaction).model_dump(),
+        meter_values=[MeterSamplePublic.of(sample) for sample in samples],
+    )

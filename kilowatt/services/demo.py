@@ -1,0 +1,95 @@
+"""Seed data for ``kilowatt demo``: two sites, a mixed fleet of stations and RFID cards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from kilowatt.domain.errors import AlreadyExists
+from kilowatt.domain.locations import Connector, ConnectorStandard, Evse, PowerType
+from kilowatt.domain.tokens import TokenType
+from kilowatt.services import registry
+from kilowatt.services.context import ServiceContext
+
+__all__ = ["DemoFleet", "seed_demo"]
+
+_SITES: tuple[dict[str, Any], ...] = (
+    {
+        "id": "LOC-AMS-01",
+        "name": "Kilowatt Amsterdam Zuidas",
+        "address": "Gustav Mahlerplein 1",
+        "city": "Amsterdam",
+        "postal_code": "1082 MA",
+        "country": "NLD",
+        "latitude": Decimal("52.3389"),
+        "longitude": Decimal("4.8730"),
+        "time_zone": "Europe/Amsterdam",
+    },
+    {
+        "id": "LOC-BER-01",
+        "name": "Kilowatt Berlin Mitte",
+        "address": "Invalidenstrasse 50",
+        "city": "Berlin",
+        "postal_code": "10557",
+        "country": "DEU",
+        "latitude": Decimal("52.5283"),
+        "longitude": Decimal("13.3713"),
+        "time_zone": "Europe/Berlin",
+    },
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoFleet:
+    station_ids: list[str]
+    passwords: dict[str, str]
+    id_tags: list[str]
+
+
+async def seed_demo(
+    ctx: ServiceContext, *, stations: int, id_prefix: str, id_tags: list[str]
+) -> DemoFleet:
+    """Create what is missing (safe to run on every start)."""
+    for site in _SITES:
+        await _ignore_existing(registry.create_location(site, ctx))
+    ids = [f"{id_prefix}{index:03d}" for index in range(1, stations + 1)]
+    passwords = {station_id: f"demo-password-{station_id}" for station_id in ids}
+    for index, station_id in enumerate(ids):
+        fields = {
+            "id": station_id,
+            "location_id": _SITES[index % len(_SITES)]["id"],
+            "evses": _evses(station_id, index),
+        }
+        await _ignore_existing(registry.create_station(fields, passwords[station_id], ctx))
+    for tag in id_tags:
+        fields = {"uid": tag, "type": TokenType.RFID, "contract_id": f"NL-KWT-C{tag[-8:]}"}
+        await _ignore_existing(registry.create_token(fields, ctx))
+    return DemoFleet(ids, passwords, id_tags)
+
+
+def _evses(station_id: str, index: int) -> list[Evse]:
+    country = "NL" if index % 2 == 0 else "DE"
+    return [
+        Evse(
+            evse_id=evse_id,
+            uid=f"{station_id}-{evse_id}",
+            evse_code=f"{country}*KWT*E{station_id.replace('-', '')}*{evse_id}",
+            connectors=[
+                Connector(
+                    1,
+                    standard=ConnectorStandard.IEC_62196_T2,
+                    power_type=PowerType.AC_3_PHASE,
+                    max_electric_power_w=22_000,
+                )
+            ],
+        )
+        for evse_id in (1, 2)
+    ]
+
+
+async def _ignore_existing(creation: Any) -> None:
+    try:
+        await creation
+    except AlreadyExists:
+        pass

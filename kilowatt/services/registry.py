@@ -1,0 +1,166 @@
+"""Deployment: the operator registers locations, stations (with EVSEs and connectors) and
+ID tokens, and approves stations that booted as Pending."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from kilowatt.domain.errors import AlreadyExists, InvalidValue, NotFound, UnknownStation
+from kilowatt.domain.locations import ChargingStation, Evse, Location, RegistrationStatus
+from kilowatt.domain.tokens import IdToken
+from kilowatt.services.context import ServiceContext
+from kilowatt.services.secrets import hash_password
+
+__all__ = [
+    "create_location",
+    "create_station",
+    "create_token",
+    "delete_location",
+    "delete_station",
+    "delete_token",
+    "update_location",
+    "update_station",
+    "update_token",
+]
+
+
+async def create_location(fields: Mapping[str, Any], ctx: ServiceContext) -> Location:
+    now = ctx.clock.now()
+    location = Location(**fields, created_at=now, updated_at=now)
+    async with ctx.uow() as uow:
+        if await uow.locations.get(location.id) is not None:
+            raise AlreadyExists(f"location {location.id} already exists")
+        uow.locations.add(location)
+        await uow.commit()
+    return location
+
+
+async def update_location(
+    location_id: str, changes: Mapping[str, Any], ctx: ServiceContext
+) -> Location:
+    async with ctx.uow() as uow:
+        location = await uow.locations.get(location_id)
+        if location is None:
+            raise NotFound(f"no location {location_id}")
+        updated = dataclasses.replace(location, **changes, updated_at=ctx.clock.now())
+        uow.locations.save(updated)
+        await uow.commit()
+    return updated
+
+
+async def delete_location(location_id: str, ctx: ServiceContext) -> None:
+    async with ctx.uow() as uow:
+        if await uow.locations.get(location_id) is None:
+            raise NotFound(f"no location {location_id}")
+        uow.locations.delete(location_id)
+        await uow.commit()
+
+
+async def create_station(
+    fields: Mapping[str, Any], password: str | None, ctx: ServiceContext
+) -> ChargingStation:
+    now = ctx.clock.now()
+    fields = dict(fields)
+    fields.setdefault("registration_status", RegistrationStatus.ACCEPTED)
+    fields.setdefault("heartbeat_interval_s", ctx.policy.heartbeat_interval_s)
+    password_hash = _password_hash(password, fields.get("security_profile", 1))
+    station = ChargingStation(**fields, password_hash=password_hash, created_at=now, updated_at=now)
+    _check_evses(station.evses)
+    async with ctx.uow() as uow:
+        if await uow.stations.get(station.id) is not None:
+            raise AlreadyExists(f"station {station.id} already exists")
+        await _check_location(uow.locations, station.location_id)
+        uow.stations.add(station)
+        await uow.commit()
+    return station
+
+
+async def update_station(
+    station_id: str,
+    changes: Mapping[str, Any],
+    ctx: ServiceContext,
+    *,
+    password: str | None = None,
+) -> ChargingStation:
+    """Change what the operator manages: location, registration status, password, EVSEs."""
+    async with ctx.uow() as uow:
+        station = await uow.stations.get(station_id)
+        if station is None:
+            raise UnknownStation(f"no station {station_id}")
+        for name, value in changes.items():
+            setattr(station, name, value)
+        if password is not None:
+            station.password_hash = _password_hash(password, station.security_profile)
+        station.__post_init__()
+        _check_evses(station.evses)
+        await _check_location(uow.locations, station.location_id)
+        station.updated_at = ctx.clock.now()
+        uow.stations.save(station, with_evses="evses" in changes)
+        await uow.commit()
+    return station
+
+
+async def delete_station(station_id: str, ctx: ServiceContext) -> None:
+    async with ctx.uow() as uow:
+        if await uow.stations.get(station_id) is None:
+            raise UnknownStation(f"no station {station_id}")
+        uow.stations.delete(station_id)
+        uow.stations.forget_cached(station_id)
+        await uow.commit()
+
+
+def _password_hash(password: str | None, security_profile: int) -> str | None:
+    if password is None:
+        if security_profile in (1, 2):
+            raise InvalidValue(f"security profile {security_profile} needs a password")
+        return None
+    if not 16 <= len(password) <= 40:
+        raise InvalidValue("an OCPP basic auth password has 16 to 40 characters")
+    return hash_password(password)
+
+
+def _check_evses(evses: list[Evse]) -> None:
+    ids = [evse.evse_id for evse in evses]
+    if len(ids) != len(set(ids)):
+        raise InvalidValue("EVSE ids must be unique within a station")
+    for evse in evses:
+        connector_ids = [c.connector_id for c in evse.connectors]
+        if len(connector_ids) != len(set(connector_ids)):
+            raise InvalidValue(f"connector ids must be unique within EVSE {evse.evse_id}")
+
+
+async def _check_location(locations: Any, location_id: str | None) -> None:
+    if location_id is not None and await locations.get(location_id) is None:
+        raise NotFound(f"no location {location_id}")
+
+
+async def create_token(fields: Mapping[str, Any], ctx: ServiceContext) -> IdToken:
+    now = ctx.clock.now()
+    token = IdToken(**fields, created_at=now, updated_at=now)
+    async with ctx.uow() as uow:
+        if await uow.tokens.get(token.uid) is not None:
+            raise AlreadyExists(f"token {token.uid} already exists")
+        uow.tokens.add(token)
+        await uow.commit()
+    return token
+
+
+async def update_token(uid: str, changes: Mapping[str, Any], ctx: ServiceContext) -> IdToken:
+    async with ctx.uow() as uow:
+        token = await uow.tokens.get(uid)
+        if token is None:
+            raise NotFound(f"no token {uid}")
+        updated = dataclasses.replace(token, **changes, updated_at=ctx.clock.now())
+        uow.tokens.save(updated)
+        await uow.commit()
+    return updated
+
+
+async def delete_token(uid: str, ctx: ServiceContext) -> None:
+    async with ctx.uow() as uow:
+        if await uow.tokens.get(uid) is None:
+            raise NotFound(f"no token {uid}")
+        uow.tokens.delete(uid)
+        await uow.commit()

@@ -1,0 +1,133 @@
+"""Group commit: the writes of many units of work become durable in one database transaction.
+
+Every unit of work hands its staged writes to ``GroupCommitter.commit`` and waits. A single
+loop takes everything queued since its last round, executes it in one transaction (equal
+statements in one ``executemany``), commits and wakes the waiters. One commit (one fsync)
+thus serves hundreds of OCPP messages under load, and costs one round trip when idle.
+
+If a batch fails, each unit of work is retried on its own so that one bad write fails only
+its own caller. Best-effort writes (the message log) ride along without a waiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kilowatt.store.writes import Write
+
+__all__ = ["GroupCommitter"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Batch:
+    writes: list[Write]
+    done: asyncio.Future[None] | None = field(default=None)
+
+
+class GroupCommitter:
+    def __init__(self, engine: AsyncEngine, *, max_writes: int = 5000) -> None:
+        self._engine = engine
+        self._max_writes = max_writes
+        self._queue: deque[_Batch] = deque()
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._closing = False
+            self._task = asyncio.create_task(self._run(), name="group-committer")
+
+    async def stop(self) -> None:
+        """Commit what is queued, then stop."""
+        if self._task is None:
+            return
+        self._closing = True
+        self._wakeup.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def commit(self, writes: list[Write]) -> None:
+        """Make the writes durable, all or none; returns once they are committed."""
+        if not writes:
+            return
+        if self._task is None:
+            raise RuntimeError("the group committer is not running")
+        done = asyncio.get_running_loop().create_future()
+        self._queue.append(_Batch(writes, done))
+        self._wakeup.set()
+        await done
+
+    def submit(self, writes: list[Write]) -> None:
+        """Queue writes without waiting for them (lost if the process dies first)."""
+        if writes and self._task is not None:
+            self._queue.append(_Batch(writes))
+            self._wakeup.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._queue:
+                await self._commit_round(self._take())
+            if self._closing:
+                return
+
+    def _take(self) -> list[_Batch]:
+        taken: list[_Batch] = []
+        count = 0
+        while self._queue and (not taken or count + len(self._queue[0].writes) <= self._max_writes):
+            batch = self._queue.popleft()
+            taken.append(batch)
+            count += len(batch.writes)
+        return taken
+
+    async def _commit_round(self, batches: list[_Batch]) -> None:
+        try:
+            await self._execute([w for b in batches for w in b.writes])
+        except Exception as error:
+            if len(batches) == 1:
+                _settle(batches[0], error)
+                return
+            for batch in batches:
+                try:
+                    await self._execute(batch.writes)
+                except Exception as alone:
+                    _settle(batch, alone)
+                else:
+                    _settle(batch, None)
+            return
+        for batch in batches:
+            _settle(batch, None)
+
+    async def _execute(self, writes: list[Write]) -> None:
+        ordered = sorted(writes, key=lambda write: write.rank)
+        async with self._engine.begin() as connection:
+            for _, group in groupby(ordered, key=lambda write: id(write.statement)):
+                writes_alike = list(group)
+                params: list[dict[str, Any]] = [write.params for write in writes_alike]
+                await connection.execute(writes_alike[0].statement, params)
+
+
+def _settle(batch: _Batch, error: Exception | None) -> None:
+    if batch.done is None:
+        if error is not None:
+            log.warning("best-effort write dropped: %s", error)
+        return
+    if batch.done.done():
+        return
+    if error is None:
+        batch.done.set_result(None)
+    else:
+        batch.done.set_exception(error)

@@ -1,0 +1,173 @@
+"""The read side (ports.Queries): lists and details for the API, straight from the tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.tokens import IdToken
+from kilowatt.domain.transactions import MeterSample, Transaction
+from kilowatt.ports import ConnectorStatusReport, OcppExchange, StationReport
+from kilowatt.store import mapping, tables
+from kilowatt.store.repositories import StoreContext
+
+__all__ = ["SqlQueries"]
+
+_STATUS_FIELDS = (
+    "station_id",
+    "evse_id",
+    "connector_id",
+    "status",
+    "reported_at",
+    "received_at",
+    "error_code",
+    "info",
+    "vendor_error_code",
+)
+
+
+class SqlQueries:
+    def __init__(self, context: StoreContext) -> None:
+        self._context = context
+
+    async def _rows(self, statement: Select[Any], limit: int, offset: int) -> list[dict[str, Any]]:
+        return await self._context.fetch_all(statement.limit(limit).offset(offset))
+
+    async def locations(self, *, limit: int, offset: int) -> Sequence[Location]:
+        t = tables.locations
+        rows = await self._rows(select(t).order_by(t.c.id), limit, offset)
+        return [mapping.location_from_row(row) for row in rows]
+
+    async def stations(
+        self, *, location_id: str | None, limit: int, offset: int
+    ) -> Sequence[ChargingStation]:
+        t = tables.charging_stations
+        statement = select(t).order_by(t.c.id)
+        if location_id is not None:
+            statement = statement.where(t.c.location_id == location_id)
+        return await self._stations(await self._rows(statement, limit, offset))
+
+    async def station(self, station_id: str) -> ChargingStation | None:
+        t = tables.charging_stations
+        found = await self._stations(await self._rows(select(t).where(t.c.id == station_id), 1, 0))
+        return found[0] if found else None
+
+    async def _stations(self, rows: list[dict[str, Any]]) -> list[ChargingStation]:
+        e, c = tables.evses, tables.connectors
+        ids = [row["id"] for row in rows]
+        evses = await self._context.fetch_all(select(e).where(e.c.station_id.in_(ids)))
+        connectors = await self._context.fetch_all(select(c).where(c.c.station_id.in_(ids)))
+        return [
+            mapping.station_from_rows(
+                row,
+                [r for r in evses if r["station_id"] == row["id"]],
+                [r for r in connectors if r["station_id"] == row["id"]],
+            )
+            for row in rows
+        ]
+
+    async def connector_statuses(self, station_id: str) -> Sequence[ConnectorStatusReport]:
+        t = tables.connector_statuses
+        statement = select(t).where(t.c.station_id == station_id)
+        rows = await self._context.fetch_all(statement.order_by(t.c.evse_id, t.c.connector_id))
+        return [_status(row) for row in rows]
+
+    async def status_history(
+        self, station_id: str, *, limit: int, offset: int
+    ) -> Sequence[ConnectorStatusReport]:
+        t = tables.status_history
+        statement = select(t).where(t.c.station_id == station_id)
+        statement = statement.order_by(t.c.reported_at.desc(), t.c.id.desc())
+        return [_status(row) for row in await self._rows(statement, limit, offset)]
+
+    async def tokens(self, *, limit: int, offset: int) -> Sequence[IdToken]:
+        t = tables.id_tokens
+        rows = await self._rows(select(t).order_by(t.c.uid), limit, offset)
+        return [mapping.token_from_row(row) for row in rows]
+
+    async def transactions(
+        self,
+        *,
+        station_id: str | None,
+        status: str | None,
+        id_token: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[Transaction]:
+        t = tables.transactions
+        statement = select(t).order_by(t.c.started_at.desc(), t.c.pk)
+        for column, value in ((t.c.station_id, station_id), (t.c.status, status)):
+            if value is not None:
+                statement = statement.where(column == value)
+        if id_token is not None:
+            statement = statement.where(t.c.id_token == id_token)
+        rows = await self._rows(statement, limit, offset)
+        return [mapping.transaction_from_row(row, set()) for row in rows]
+
+    async def transaction(self, station_id: str, transaction_id: str) -> Transaction | None:
+        t = tables.transactions
+        row = await self._context.fetch_one(
+            select(t).where(t.c.station_id == station_id, t.c.transaction_id == transaction_id)
+        )
+        return mapping.transaction_from_row(row, set()) if row else None
+
+    async def meter_samples(self, transaction_pk: str) -> Sequence[MeterSample]:
+        t = tables.meter_samples
+        statement = select(t).where(t.c.transaction_pk == transaction_pk)
+        rows = await self._context.fetch_all(statement.order_by(t.c.measured_at, t.c.id))
+        return [
+            MeterSample(
+                measured_at=row["measured_at"],
+                value=row["value"],
+                measurand=row["measurand"],
+                unit=row["unit"],
+                phase=row["phase"],
+                location=row["location"],
+                context=row["context"],
+                signed_data=row["signed_data"],
+            )
+            for row in rows
+        ]
+
+    async def messages(
+        self, station_id: str, *, action: str | None, limit: int, offset: int
+    ) -> Sequence[OcppExchange]:
+        t = tables.ocpp_messages
+        statement = select(t).where(t.c.station_id == station_id)
+        if action is not None:
+            statement = statement.where(t.c.action == action)
+        statement = statement.order_by(t.c.received_at.desc(), t.c.id.desc())
+        return [
+            OcppExchange(
+                station_id=row["station_id"],
+                message_id=row["message_id"],
+                direction=row["direction"],
+                action=row["action"],
+                request=row["request"],
+                response=row["response"],
+                error_code=row["error_code"],
+                received_at=row["received_at"],
+                duration_us=row["duration_us"],
+            )
+            for row in await self._rows(statement, limit, offset)
+        ]
+
+    async def reports(
+        self, station_id: str, *, kind: str | None, limit: int, offset: int
+    ) -> Sequence[StationReport]:
+        t = tables.station_reports
+        statement = select(t).where(t.c.station_id == station_id)
+        if kind is not None:
+            statement = statement.where(t.c.kind == kind)
+        statement = statement.order_by(t.c.reported_at.desc(), t.c.id.desc())
+        return [
+            StationReport(row["station_id"], row["kind"], row["reported_at"], row["payload"])
+            for row in await self._rows(statement, limit, offset)
+        ]
+
+
+def _status(row: dict[str, Any]) -> ConnectorStatusReport:
+    return ConnectorStatusReport(**{name: row[name] for name in _STATUS_FIELDS})

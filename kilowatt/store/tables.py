@@ -1,0 +1,309 @@
+"""The schema, as SQLAlchemy Core tables (Alembic's target metadata).
+
+Rows are mapped to domain objects explicitly in ``repositories.py``; the domain knows
+nothing of these tables. Times are ``TIMESTAMP WITH TIME ZONE`` (UTC), energy integer Wh.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from kilowatt.store.types import DecimalText, UtcDateTime
+
+__all__ = [
+    "api_keys",
+    "charging_stations",
+    "connector_statuses",
+    "connectors",
+    "evses",
+    "id_allocations",
+    "id_tokens",
+    "locations",
+    "metadata",
+    "meter_samples",
+    "ocpp_messages",
+    "station_reports",
+    "status_history",
+    "transaction_events",
+    "transactions",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _utc(name: str, *, nullable: bool = True) -> Column[object]:
+    return Column(name, UtcDateTime(), nullable=nullable)
+
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("address", String(45), nullable=False),
+    Column("city", String(45), nullable=False),
+    Column("postal_code", String(10), nullable=False),
+    Column("state", String(20)),
+    Column("country", String(3), nullable=False),
+    Column("latitude", DecimalText(), nullable=False),
+    Column("longitude", DecimalText(), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("opening_hours", JSON, nullable=False),
+    Column("parking_type", String(32)),
+    Column("publish", Boolean, nullable=False),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+)
+
+charging_stations = Table(
+    "charging_stations",
+    metadata,
+    Column("id", String(48), primary_key=True),
+    Column("location_id", String(36), ForeignKey("locations.id", ondelete="SET NULL")),
+    Column("password_hash", String(255)),
+    Column("registration_status", String(16), nullable=False),
+    Column("vendor", String(50)),
+    Column("model", String(50)),
+    Column("serial_number", String(50)),
+    Column("firmware_version", String(50)),
+    Column("iccid", String(20)),
+    Column("imsi", String(20)),
+    Column("meter_type", String(50)),
+    Column("meter_serial_number", String(50)),
+    Column("ocpp_version", String(8)),
+    Column("security_profile", Integer, nullable=False),
+    Column("heartbeat_interval_s", Integer, nullable=False),
+    _utc("last_boot_at"),
+    Column("last_boot_reason", String(32)),
+    _utc("last_heartbeat_at"),
+    Column("firmware_status", String(32)),
+    Column("diagnostics_status", String(32)),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+)
+
+evses = Table(
+    "evses",
+    metadata,
+    Column(
+        "station_id",
+        String(48),
+        ForeignKey("charging_stations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("evse_id", Integer, primary_key=True),
+    Column("uid", String(36), nullable=False, unique=True),
+    Column("evse_code", String(48)),
+    Column("physical_reference", String(16)),
+    Column("floor_level", String(4)),
+    Column("capabilities", JSON, nullable=False),
+)
+
+connectors = Table(
+    "connectors",
+    metadata,
+    Column("station_id", String(48), primary_key=True),
+    Column("evse_id", Integer, primary_key=True),
+    Column("connector_id", Integer, primary_key=True),
+    Column("standard", String(32), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("power_type", String(16), nullable=False),
+    Column("max_voltage_v", Integer, nullable=False),
+    Column("max_amperage_a", Integer, nullable=False),
+    Column("max_electric_power_w", Integer),
+    Column("tariff_ids", JSON, nullable=False),
+    ForeignKeyConstraint(
+        ["station_id", "evse_id"], ["evses.station_id", "evses.evse_id"], ondelete="CASCADE"
+    ),
+)
+
+# The latest status of every connector (evse 0 / connector 0: the station itself).
+connector_statuses = Table(
+    "connector_statuses",
+    metadata,
+    Column("station_id", String(48), primary_key=True),
+    Column("evse_id", Integer, primary_key=True),
+    Column("connector_id", Integer, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("error_code", String(50)),
+    Column("info", String(50)),
+    Column("vendor_error_code", String(50)),
+    _utc("reported_at", nullable=False),
+    _utc("received_at", nullable=False),
+)
+
+status_history = Table(
+    "status_history",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("station_id", String(48), nullable=False),
+    Column("evse_id", Integer, nullable=False),
+    Column("connector_id", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("error_code", String(50)),
+    Column("info", String(50)),
+    Column("vendor_error_code", String(50)),
+    _utc("reported_at", nullable=False),
+    _utc("received_at", nullable=False),
+    UniqueConstraint("station_id", "evse_id", "connector_id", "reported_at", "status"),
+)
+
+id_tokens = Table(
+    "id_tokens",
+    metadata,
+    Column("uid", String(36), primary_key=True),
+    Column("type", String(16), nullable=False),
+    Column("contract_id", String(36)),
+    Column("visual_number", String(64)),
+    Column("issuer", String(64)),
+    Column("group_id", String(36)),
+    Column("status", String(16), nullable=False),
+    _utc("expires_at"),
+    Column("whitelist", String(16), nullable=False),
+    Column("language", String(2)),
+    Column("country_code", String(2)),
+    Column("party_id", String(3)),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("pk", String(36), primary_key=True),
+    Column("station_id", String(48), nullable=False),
+    Column("transaction_id", String(36), nullable=False),
+    Column("evse_id", Integer),
+    Column("connector_id", Integer),
+    Column("id_token", String(36)),
+    Column("id_token_type", String(20)),
+    Column("status", String(16), nullable=False),
+    _utc("started_at", nullable=False),
+    _utc("stopped_at"),
+    Column("stop_reason", String(32)),
+    Column("meter_start_wh", BigInteger),
+    _utc("meter_start_at"),
+    Column("last_meter_wh", BigInteger),
+    _utc("last_meter_at"),
+    Column("charging_state", String(16)),
+    Column("remote_start_id", Integer),
+    Column("start_key", String(200)),
+    Column("offline_events", Integer, nullable=False),
+    _utc("latest_event_at"),
+    Column("latest_event_seq", Integer, nullable=False),
+    _utc("updated_at", nullable=False),
+    UniqueConstraint("station_id", "transaction_id"),
+    UniqueConstraint("station_id", "start_key"),
+    Index("ix_transactions_id_token_status", "id_token", "status"),
+    Index("ix_transactions_started_at", "started_at"),
+)
+
+transaction_events = Table(
+    "transaction_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("transaction_pk", String(36), ForeignKey("transactions.pk", ondelete="CASCADE")),
+    Column("station_id", String(48), nullable=False),
+    Column("event_key", String(80), nullable=False),  # seqNo, or the 1.6 message kind
+    Column("event_type", String(16), nullable=False),
+    _utc("timestamp", nullable=False),
+    Column("trigger_reason", String(32), nullable=False),
+    Column("seq_no", Integer),
+    Column("offline", Boolean, nullable=False),
+    Column("id_token", String(36)),
+    Column("charging_state", String(16)),
+    Column("stopped_reason", String(32)),
+    UniqueConstraint("transaction_pk", "event_key"),
+)
+
+meter_samples = Table(
+    "meter_samples",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("station_id", String(48), nullable=False),
+    Column("evse_id", Integer, nullable=False),
+    Column("transaction_pk", String(36), nullable=False),  # "" when outside a transaction
+    _utc("measured_at", nullable=False),
+    Column("measurand", String(64), nullable=False),
+    Column("phase", String(8), nullable=False),
+    Column("location", String(8), nullable=False),
+    Column("context", String(32), nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("value", DecimalText(), nullable=False),
+    Column("signed_data", Text),
+    UniqueConstraint(
+        "station_id",
+        "evse_id",
+        "transaction_pk",
+        "measured_at",
+        "measurand",
+        "phase",
+        "location",
+        "context",
+    ),
+    Index("ix_meter_samples_transaction", "transaction_pk", "measured_at"),
+)
+
+station_reports = Table(
+    "station_reports",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("station_id", String(48), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    _utc("reported_at", nullable=False),
+    Column("payload", JSON, nullable=False),
+)
+
+ocpp_messages = Table(
+    "ocpp_messages",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("station_id", String(48), nullable=False),
+    Column("message_id", String(36), nullable=False),
+    Column("direction", String(3), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("request", JSON),
+    Column("response", JSON),
+    Column("error_code", String(40)),
+    _utc("received_at", nullable=False),
+    Column("duration_us", Integer, nullable=False),
+    Index("ix_ocpp_messages_station_time", "station_id", "received_at"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    _utc("created_at", nullable=False),
+)
+
+# Blocks of OCPP 1.6 integer transaction ids handed to processes (hi/lo allocation).
+id_allocations = Table(
+    "id_allocations",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("next_value", BigInteger, nullable=False),
+)

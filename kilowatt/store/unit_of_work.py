@@ -1,0 +1,70 @@
+"""The SQLAlchemy unit of work: repositories stage writes, ``commit`` hands them to the group
+committer and returns once they are durable."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from kilowatt.domain.events import Event
+from kilowatt.store.committer import GroupCommitter
+from kilowatt.store.repositories import (
+    ApiKeyRepository,
+    LocationRepository,
+    StationRepository,
+    StoreContext,
+    TokenRepository,
+    TransactionRepository,
+)
+from kilowatt.store.writes import Write
+
+__all__ = ["SqlUnitOfWork"]
+
+
+class SqlUnitOfWork:
+    def __init__(self, context: StoreContext, committer: GroupCommitter) -> None:
+        self._context = context
+        self._committer = committer
+        self._writes: list[Write] = []
+        self._touched: set[str] = set()
+        self._events: list[Event] = []
+        self._committed = False
+        self.api_keys = ApiKeyRepository(context, self._writes, self._touched)
+        self.locations = LocationRepository(context, self._writes, self._touched)
+        self.stations = StationRepository(context, self._writes, self._touched)
+        self.tokens = TokenRepository(context, self._writes, self._touched)
+        self.transactions = TransactionRepository(context, self._writes, self._touched)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed and self._touched:
+            self._forget_touched()
+
+    async def commit(self) -> None:
+        writes, self._writes[:] = list(self._writes), []
+        try:
+            await self._committer.commit(writes)
+        except BaseException:
+            self._forget_touched()
+            raise
+        self._committed = True
+
+    def record(self, *events: Event) -> None:
+        self._events.extend(events)
+
+    def collect_events(self) -> list[Event]:
+        collected, self._events = self._events, []
+        return collected
+
+    def _forget_touched(self) -> None:
+        """Cached aggregates may hold changes that never reached the database: drop them."""
+        for station_id in self._touched:
+            self._context.stations.forget_station(station_id)
+            self._context.transactions.forget_station(station_id)
