@@ -82,9 +82,8 @@ async def _demo(kw: Kilowatt, stations: int, speed: float, duration: float | Non
         if serving.done():
             return await serving
         await asyncio.sleep(0.05)
-    fleet = await seed_demo(
-        kw.ctx, stations=stations, id_prefix="DEMO", id_tags=list(DEFAULT_ID_TAGS)
-    )
+    tags = [f"04A1B2C3D4{n:04X}" for n in range(1, 2 * stations + 1)]  # two cards a station
+    fleet = await seed_demo(kw.ctx, stations=stations, id_prefix="DEMO", id_tags=tags)
     _print_demo(kw, fleet.station_ids)
     config = FleetConfig(
         url=f"ws://{kw.settings.host}:{kw.settings.port}/ocpp",

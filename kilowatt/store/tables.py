@@ -45,7 +45,7 @@ __all__ = [
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
         "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
         "pk": "pk_%(table_name)s",
     }
@@ -166,7 +166,14 @@ status_history = Table(
     Column("vendor_error_code", String(50)),
     _utc("reported_at", nullable=False),
     _utc("received_at", nullable=False),
-    UniqueConstraint("station_id", "evse_id", "connector_id", "reported_at", "status"),
+    UniqueConstraint(
+        "station_id",
+        "evse_id",
+        "connector_id",
+        "reported_at",
+        "status",
+        name="uq_status_history_key",
+    ),
 )
 
 id_tokens = Table(
@@ -261,6 +268,7 @@ meter_samples = Table(
         "phase",
         "location",
         "context",
+        name="uq_meter_samples_key",
     ),
     Index("ix_meter_samples_transaction", "transaction_pk", "measured_at"),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 13:53:07.784523
+Create Date: 2026-11-24 14:02:44.964722
 """
 
 from collections.abc import Sequence
@@ -51,7 +51,6 @@ def upgrade() -> None:
         sa.table("id_allocations", sa.column("name"), sa.column("next_value")),
         [{"name": "legacy_transaction_id", "next_value": 1}],
     )
-
     op.create_table(
         "id_tokens",
         sa.Column("uid", sa.String(length=36), nullable=False),
@@ -113,7 +112,7 @@ def upgrade() -> None:
             "phase",
             "location",
             "context",
-            name=op.f("uq_meter_samples_station_id"),
+            name="uq_meter_samples_key",
         ),
     )
     with op.batch_alter_table("meter_samples", schema=None) as batch_op:
@@ -173,7 +172,7 @@ def upgrade() -> None:
             "connector_id",
             "reported_at",
             "status",
-            name=op.f("uq_status_history_station_id"),
+            name="uq_status_history_key",
         ),
     )
     op.create_table(
@@ -201,9 +200,11 @@ def upgrade() -> None:
         sa.Column("latest_event_seq", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_transactions")),
-        sa.UniqueConstraint("station_id", "start_key", name=op.f("uq_transactions_station_id")),
         sa.UniqueConstraint(
-            "station_id", "transaction_id", name=op.f("uq_transactions_station_id")
+            "station_id", "start_key", name=op.f("uq_transactions_station_id_start_key")
+        ),
+        sa.UniqueConstraint(
+            "station_id", "transaction_id", name=op.f("uq_transactions_station_id_transaction_id")
         ),
     )
     with op.batch_alter_table("transactions", schema=None) as batch_op:
@@ -266,7 +267,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transaction_events")),
         sa.UniqueConstraint(
-            "transaction_pk", "event_key", name=op.f("uq_transaction_events_transaction_pk")
+            "transaction_pk",
+            "event_key",
+            name=op.f("uq_transaction_events_transaction_pk_event_key"),
         ),
     )
     op.create_table(
