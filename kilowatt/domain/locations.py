@@ -189,6 +189,8 @@ class Location:
 def validate_location_fields(location: Location) -> None:
     if not re.fullmatch(r"[A-Z]{3}", location.country):
         raise InvalidValue(f"country {location.country!r} is not ISO 3166-1 alpha-3 (e.g. NLD)")
+    if not (location.latitude.is_finite() and location.longitude.is_finite()):
+        raise InvalidValue("coordinates must be finite numbers")
     if not Decimal(-90) <= location.latitude <= Decimal(90):
         raise InvalidValue(f"latitude {location.latitude} is out of range")
     if not Decimal(-180) <= location.longitude <= Decimal(180):

@@ -6,7 +6,9 @@ reported, and every rule here gives the same result whatever the order of arriva
 
 * the start is the earliest moment reported, the stop is the moment of the end event;
 * the meter start is the earliest energy register reading, the meter stop the latest;
-* the token and charging state are those of the latest event (by timestamp, then seqNo);
+* the token is the first one reported (by timestamp, then seqNo): the one that authorized
+  the session, not a card shown later to stop it;
+* the charging state is that of the latest event (by timestamp, then seqNo) that has one;
 * an OCPP 2.0.1 seqNo already applied changes nothing;
 * an event that arrives after the end is kept but never reopens the transaction.
 """
@@ -123,6 +125,8 @@ class Transaction:
     offline_events: int = 0
     latest_event_at: datetime | None = None
     latest_event_seq: int = -1
+    token_order: tuple[datetime, int] | None = None  # (timestamp, seqNo) of id_token's event
+    state_order: tuple[datetime, int] | None = None  # (timestamp, seqNo) of charging_state's
     seq_nos: set[int] = field(default_factory=set)
     events: list[events.Event] = field(default_factory=list)
 
@@ -185,16 +189,22 @@ class Transaction:
 
     def _apply_latest_state(self, event: TransactionEvent) -> None:
         order = (event.timestamp, event.seq_no if event.seq_no is not None else 0)
-        latest = (self.latest_event_at, self.latest_event_seq)
-        if latest[0] is not None and order < latest:
-            if self.id_token is None and event.id_token is not None:
-                self.id_token, self.id_token_type = event.id_token, event.id_token_type
-            return
-        self.latest_event_at, self.latest_event_seq = order
-        if event.id_token is not None:
-            self.id_token, self.id_token_type = event.id_token, event.id_token_type
-        if event.charging_state is not None:
-            self.charging_state = event.charging_state
+        self.observe_token(order, event.id_token, event.id_token_type)
+        self.observe_state(order, event.charging_state)
+        if self.latest_event_at is None or order >= (self.latest_event_at, self.latest_event_seq):
+            self.latest_event_at, self.latest_event_seq = order
+
+    def observe_token(
+        self, order: tuple[datetime, int], token: str | None, token_type: str | None
+    ) -> None:
+        """Keep the earliest reported token."""
+        if token is not None and (self.token_order is None or order < self.token_order):
+            self.id_token, self.id_token_type, self.token_order = token, token_type, order
+
+    def observe_state(self, order: tuple[datetime, int], state: str | None) -> None:
+        """Keep the latest reported charging state."""
+        if state is not None and (self.state_order is None or order >= self.state_order):
+            self.charging_state, self.state_order = state, order
 
     def _end(self, event: TransactionEvent) -> None:
         if self.status is TransactionStatus.COMPLETED:

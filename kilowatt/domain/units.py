@@ -58,8 +58,19 @@ class Money:
 
     @property
     def amount_minor(self) -> int:
-        """The amount in minor units (cents), rounded half up."""
-        return int((self.amount * 100).to_integral_value(ROUND_HALF_UP))
+        """The amount in the currency's minor units (ISO 4217 exponent), rounded half up."""
+        exponent = _MINOR_UNIT_EXPONENTS.get(self.currency, 2)
+        return int(self.amount.scaleb(exponent).to_integral_value(ROUND_HALF_UP))
+
+
+#: ISO 4217 currencies whose minor unit is not the cent (all others: 2 decimals).
+_MINOR_UNIT_EXPONENTS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"), 0),
+    **dict.fromkeys(("RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    "CLF": 4,
+    "UYW": 4,
+}
 
 
 _EVSE_ID = re.compile(

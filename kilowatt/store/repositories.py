@@ -243,10 +243,15 @@ class TransactionRepository(_Repository):
         row = await self._context.fetch_one(select(t).where(*criteria))
         if row is None:
             return None
-        seq_rows = await self._context.fetch_all(
-            select(ev.c.seq_no).where(ev.c.transaction_pk == row["pk"], ev.c.seq_no.is_not(None))
+        columns = (ev.c.seq_no, ev.c.timestamp, ev.c.id_token, ev.c.charging_state)
+        reported = await self._context.fetch_all(
+            select(*columns).where(ev.c.transaction_pk == row["pk"])
         )
-        transaction = mapping.transaction_from_row(row, {r["seq_no"] for r in seq_rows})
+        seq_nos = {r["seq_no"] for r in reported if r["seq_no"] is not None}
+        transaction = mapping.transaction_from_row(row, seq_nos)
+        orders = [((r["timestamp"], r["seq_no"] or 0), r) for r in reported]
+        transaction.token_order = min((o for o, r in orders if r["id_token"]), default=None)
+        transaction.state_order = max((o for o, r in orders if r["charging_state"]), default=None)
         self._cache(transaction)
         return transaction
 

@@ -94,11 +94,6 @@ def test_a_longitude_beyond_the_date_line_is_refused(longitude: str) -> None:
         _location(longitude=Decimal(longitude))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validate_location_fields compares Decimal('NaN') with <=, which raises "
-    "decimal.InvalidOperation instead of the domain's InvalidValue",
-)
 def test_a_nan_coordinate_is_an_invalid_value() -> None:
     with pytest.raises(InvalidValue):
         _location(latitude=Decimal("NaN"))
