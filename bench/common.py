@@ -40,6 +40,14 @@ HOST = "127.0.0.1"
 BENCH_TARGETS = ("bare", "ocpp-lib", "kilowatt")
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://root@127.0.0.1:5432/kilowatt_bench"
 TOKEN_UID = "BENCHTAG"
+
+
+def station_token(sid: str) -> str:
+    """Each station charges with a card of its own: one token cannot drive two transactions
+    at once (the central system answers ConcurrentTx)."""
+    return f"TAG{sid}"[:20]
+
+
 DEFAULT_KILOWATT_CMD = "{python} -m kilowatt serve --host {host} --port {port}"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -480,6 +488,9 @@ async def _register(
             asyncio.create_task(
                 post("/api/v1/stations", {"id": sid, "password": station_password(sid)})
             )
+            for sid in ids
+        ] + [
+            asyncio.create_task(post("/api/v1/tokens", {"uid": station_token(sid), "type": "RFID"}))
             for sid in ids
         ]
         try:

@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedError
 from websockets.protocol import State
 
-from bench.common import TOKEN_UID
+from bench.common import station_token
 
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 ACTIONS = ("Heartbeat", "StatusNotification", "MeterValues")
@@ -85,9 +85,9 @@ STATUS = Template(
 START_TX = Template(
     _frame(
         "StartTransaction",
-        {"connectorId": 1, "idTag": TOKEN_UID, "meterStart": 0, "timestamp": "@ts@"},
+        {"connectorId": 1, "idTag": "@tag@", "meterStart": 0, "timestamp": "@ts@"},
     ),
-    ["uid", "ts"],
+    ["uid", "tag", "ts"],
 )
 
 
@@ -269,7 +269,12 @@ class Station:
                 STATUS.render({"uid": uid, "status": b"Available", "ts": iso_now()}), uid
             )
             uid = self.next_uid()
-            res = await self.call(START_TX.render({"uid": uid, "ts": iso_now()}), uid)
+            res = await self.call(
+                START_TX.render(
+                    {"uid": uid, "tag": station_token(self.sid).encode(), "ts": iso_now()}
+                ),
+                uid,
+            )
             status = res.get("idTagInfo", {}).get("status")
             if status != "Accepted" or not isinstance(res.get("transactionId"), int):
                 raise SetupError(f"StartTransaction answered {res!r}")

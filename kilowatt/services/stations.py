@@ -59,7 +59,7 @@ async def admit(station_id: str, password: str | None, ctx: ServiceContext) -> A
     if station.password_hash is None:
         ok = station.security_profile == 0
     else:
-        ok = password is not None and verify_password(password, station.password_hash)
+        ok = password is not None and await verify_password(password, station.password_hash)
     return Admission.KNOWN if ok else Admission.REFUSED
 
 
@@ -130,7 +130,7 @@ async def record_status(report: ConnectorStatusReport, ctx: ServiceContext) -> N
     """A StatusNotification: kept in the history and as the current status; an EVSE or
     connector the station reports but the operator has not registered yet is added."""
     async with ctx.uow() as uow:
-        station = await _touch(uow, report.station_id, report.received_at)
+        station = await uow.stations.get(report.station_id)
         if station is not None and _adopt_connector(station, report.evse_id, report.connector_id):
             uow.stations.save(station, with_evses=True)
         uow.stations.record_status(report)
