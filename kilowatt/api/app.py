@@ -11,7 +11,15 @@ from fastapi.responses import JSONResponse
 
 import kilowatt
 from kilowatt.api.deps import Backend, require_key
-from kilowatt.api.routes import health, stations, tokens, transactions
+from kilowatt.api.routes import (
+    evses,
+    health,
+    locations,
+    station_logs,
+    stations,
+    tokens,
+    transactions,
+)
 from kilowatt.domain.errors import (
     AccessDenied,
     Conflict,
@@ -56,7 +64,7 @@ def create_api(
     app.add_exception_handler(DomainError, _domain_error)
     app.include_router(health.router, prefix="/api/v1")
     secured = [Depends(require_key)]
-    for module in (stations, tokens, transactions):
+    for module in (locations, stations, evses, station_logs, tokens, transactions):
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     return app
 

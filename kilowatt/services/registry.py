@@ -4,12 +4,13 @@ ID tokens, and approves stations that booted as Pending."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kilowatt.domain.errors import AlreadyExists, InvalidValue, NotFound, UnknownStation
 from kilowatt.domain.locations import ChargingStation, Evse, Location, RegistrationStatus
 from kilowatt.domain.tokens import IdToken
+from kilowatt.ports import LocationRepository
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.secrets import hash_password
 
@@ -17,9 +18,11 @@ __all__ = [
     "create_location",
     "create_station",
     "create_token",
+    "delete_evse",
     "delete_location",
     "delete_station",
     "delete_token",
+    "put_evse",
     "update_location",
     "update_station",
     "update_token",
@@ -50,10 +53,20 @@ async def update_location(
     return updated
 
 
-async def delete_location(location_id: str, ctx: ServiceContext) -> None:
+async def delete_location(
+    location_id: str, ctx: ServiceContext, *, station_ids: Sequence[str] = ()
+) -> None:
+    """Remove a location; its stations (``station_ids``) stay registered, at no location."""
     async with ctx.uow() as uow:
         if await uow.locations.get(location_id) is None:
             raise NotFound(f"no location {location_id}")
+        for station_id in station_ids:
+            station = await uow.stations.get(station_id)
+            # Detach explicitly: the foreign key clears the row, not a cached copy of it.
+            if station is not None and station.location_id == location_id:
+                station.location_id = None
+                station.updated_at = ctx.clock.now()
+                uow.stations.save(station)
         uow.locations.delete(location_id)
         await uow.commit()
 
@@ -85,19 +98,56 @@ async def update_station(
     password: str | None = None,
 ) -> ChargingStation:
     """Change what the operator manages: location, registration status, password, EVSEs."""
-    async with ctx.uow() as uow:
-        station = await uow.stations.get(station_id)
-        if station is None:
-            raise UnknownStation(f"no station {station_id}")
+
+    def edit(station: ChargingStation) -> None:
         for name, value in changes.items():
             setattr(station, name, value)
         if password is not None:
             station.password_hash = _password_hash(password, station.security_profile)
+
+    return await _edit_station(station_id, edit, ctx, with_evses="evses" in changes)
+
+
+async def put_evse(station_id: str, evse: Evse, ctx: ServiceContext) -> bool:
+    """Create or replace one EVSE (with its connectors); True when it is new."""
+    created = False
+
+    def edit(station: ChargingStation) -> None:
+        nonlocal created
+        others = [e for e in station.evses if e.evse_id != evse.evse_id]
+        created = len(others) == len(station.evses)
+        station.evses = sorted([*others, evse], key=lambda e: e.evse_id)
+
+    await _edit_station(station_id, edit, ctx, with_evses=True)
+    return created
+
+
+async def delete_evse(station_id: str, evse_id: int, ctx: ServiceContext) -> None:
+    def edit(station: ChargingStation) -> None:
+        if station.evse(evse_id) is None:
+            raise NotFound(f"station {station_id} has no EVSE {evse_id}")
+        station.evses = [e for e in station.evses if e.evse_id != evse_id]
+
+    await _edit_station(station_id, edit, ctx, with_evses=True)
+
+
+async def _edit_station(
+    station_id: str,
+    edit: Callable[[ChargingStation], None],
+    ctx: ServiceContext,
+    *,
+    with_evses: bool,
+) -> ChargingStation:
+    async with ctx.uow() as uow:
+        station = await uow.stations.get(station_id)
+        if station is None:
+            raise UnknownStation(f"no station {station_id}")
+        edit(station)  # on a failure below, the unit of work drops the edited cached copy
         station.__post_init__()
         _check_evses(station.evses)
         await _check_location(uow.locations, station.location_id)
         station.updated_at = ctx.clock.now()
-        uow.stations.save(station, with_evses="evses" in changes)
+        uow.stations.save(station, with_evses=with_evses)
         await uow.commit()
     return station
 
@@ -131,7 +181,7 @@ def _check_evses(evses: list[Evse]) -> None:
             raise InvalidValue(f"connector ids must be unique within EVSE {evse.evse_id}")
 
 
-async def _check_location(locations: Any, location_id: str | None) -> None:
+async def _check_location(locations: LocationRepository, location_id: str | None) -> None:
     if location_id is not None and await locations.get(location_id) is None:
         raise NotFound(f"no location {location_id}")
 

@@ -41,6 +41,11 @@ class SqlQueries:
         rows = await self._rows(select(t).order_by(t.c.id), limit, offset)
         return [mapping.location_from_row(row) for row in rows]
 
+    async def location(self, location_id: str) -> Location | None:
+        t = tables.locations
+        row = await self._context.fetch_one(select(t).where(t.c.id == location_id))
+        return mapping.location_from_row(row) if row else None
+
     async def stations(
         self, *, location_id: str | None, limit: int, offset: int
     ) -> Sequence[ChargingStation]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
-from kilowatt.api.deps import BackendDep
+from kilowatt.api.deps import BackendDep, KnownStation, Limit, Offset
 from kilowatt.api.schemas import (
     ConnectorStatusPublic,
     StationCreate,
@@ -14,14 +14,9 @@ from kilowatt.api.schemas import (
     StationStatePublic,
     StationUpdate,
 )
-from kilowatt.domain.errors import UnknownStation
-from kilowatt.domain.locations import ChargingStation
 from kilowatt.services import registry
 
 router = APIRouter(tags=["stations"])
-
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.post("/stations", status_code=status.HTTP_201_CREATED)
@@ -43,16 +38,9 @@ async def list_stations(
     return [StationPublic.of(station) for station in found]
 
 
-async def _station(station_id: str, backend: BackendDep) -> ChargingStation:
-    station = await backend.queries.station(station_id)
-    if station is None:
-        raise UnknownStation(f"no station {station_id}")
-    return station
-
-
 @router.get("/stations/{station_id}")
-async def get_station(station_id: str, backend: BackendDep) -> StationPublic:
-    return StationPublic.of(await _station(station_id, backend))
+async def get_station(station: KnownStation) -> StationPublic:
+    return StationPublic.of(station)
 
 
 @router.patch("/stations/{station_id}")
@@ -74,12 +62,11 @@ async def delete_station(station_id: str, backend: BackendDep) -> None:
 
 
 @router.get("/stations/{station_id}/state")
-async def station_state(station_id: str, backend: BackendDep) -> StationStatePublic:
-    station = await _station(station_id, backend)
-    statuses = await backend.queries.connector_statuses(station_id)
+async def station_state(station: KnownStation, backend: BackendDep) -> StationStatePublic:
+    statuses = await backend.queries.connector_statuses(station.id)
     return StationStatePublic(
         id=station.id,
-        connected=backend.gateway.is_connected(station_id),
+        connected=backend.gateway.is_connected(station.id),
         registration_status=station.registration_status,
         ocpp_version=station.ocpp_version.value if station.ocpp_version else None,
         last_boot_at=station.last_boot_at,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Query, status
-
-from kilowatt.api.deps import BackendDep
+from kilowatt.api.deps import BackendDep, Limit, Offset
 from kilowatt.api.schemas import TokenCreate, TokenPublic, TokenUpdate
 from kilowatt.domain.errors import UnknownToken
 from kilowatt.services import registry
@@ -22,8 +20,8 @@ async def create_token(body: TokenCreate, backend: BackendDep) -> TokenPublic:
 @router.get("/tokens")
 async def list_tokens(
     backend: BackendDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[TokenPublic]:
     found = await backend.queries.tokens(limit=limit, offset=offset)
     return [TokenPublic.of(token) for token in found]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from kilowatt.api.deps import BackendDep
+from kilowatt.api.deps import BackendDep, Limit, Offset
 from kilowatt.api.schemas import MeterSamplePublic, TransactionDetail, TransactionPublic
 from kilowatt.domain.errors import UnknownTransaction
 
@@ -19,8 +19,8 @@ async def list_transactions(
     station_id: str | None = None,
     status: Literal["ACTIVE", "COMPLETED"] | None = None,
     id_token: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[TransactionPublic]:
     found = await backend.queries.transactions(
         station_id=station_id, status=status, id_token=id_token, limit=limit, offset=offset

@@ -1,12 +1,13 @@
-"""Request and response models of the REST API (never domain objects on the wire)."""
+"""Stations with their EVSEs and connectors, and their live state."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from kilowatt.api.schemas.base import Input, Patch
 from kilowatt.domain.locations import (
     ChargingStation,
     Connector,
@@ -17,34 +18,23 @@ from kilowatt.domain.locations import (
     RegistrationStatus,
     default_evse_uid,
 )
-from kilowatt.domain.tokens import IdToken, TokenStatus, TokenType, WhitelistType
-from kilowatt.domain.transactions import MeterSample, Transaction
 from kilowatt.ports import ConnectorStatusReport
 
 __all__ = [
     "ConnectorIn",
     "ConnectorPublic",
     "ConnectorStatusPublic",
+    "EvseBody",
     "EvseIn",
     "EvsePublic",
-    "MeterSamplePublic",
     "StationCreate",
     "StationPublic",
     "StationStatePublic",
     "StationUpdate",
-    "TokenCreate",
-    "TokenPublic",
-    "TokenUpdate",
-    "TransactionDetail",
-    "TransactionPublic",
 ]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ConnectorIn(_In):
+class ConnectorIn(Input):
     connector_id: int = Field(ge=1)
     standard: ConnectorStandard = ConnectorStandard.IEC_62196_T2
     format: ConnectorFormat = ConnectorFormat.SOCKET
@@ -67,8 +57,9 @@ class ConnectorPublic(ConnectorIn):
         return cls(**data | {"tariff_ids": list(connector.tariff_ids)})
 
 
-class EvseIn(_In):
-    evse_id: int = Field(ge=1, description="The station's own numbering (1.6: connectorId)")
+class EvseBody(Input):
+    """An EVSE as PUT to /stations/{id}/evses/{evse_id}: the id comes from the path."""
+
     uid: str | None = Field(default=None, max_length=36, description="OCPI EVSE uid")
     evse_code: str | None = Field(default=None, max_length=48, examples=["NL*KWT*E1234*1"])
     physical_reference: str | None = Field(default=None, max_length=16)
@@ -76,16 +67,23 @@ class EvseIn(_In):
     capabilities: list[str] = []
     connectors: list[ConnectorIn] = []
 
-    def to_domain(self, station_id: str) -> Evse:
+    def build(self, station_id: str, evse_id: int) -> Evse:
         return Evse(
-            evse_id=self.evse_id,
-            uid=self.uid or default_evse_uid(station_id, self.evse_id),
+            evse_id=evse_id,
+            uid=self.uid or default_evse_uid(station_id, evse_id),
             evse_code=self.evse_code,
             physical_reference=self.physical_reference,
             floor_level=self.floor_level,
             capabilities=tuple(self.capabilities),
             connectors=[c.to_domain() for c in self.connectors],
         )
+
+
+class EvseIn(EvseBody):
+    evse_id: int = Field(ge=1, description="The station's own numbering (1.6: connectorId)")
+
+    def to_domain(self, station_id: str) -> Evse:
+        return self.build(station_id, self.evse_id)
 
 
 class EvsePublic(BaseModel):
@@ -110,7 +108,7 @@ class EvsePublic(BaseModel):
         )
 
 
-class StationCreate(_In):
+class StationCreate(Input):
     id: str = Field(min_length=1, max_length=48, examples=["KWT-AMS-001"])
     password: str | None = Field(
         default=None, min_length=16, max_length=40, description="HTTP Basic auth password"
@@ -122,7 +120,11 @@ class StationCreate(_In):
     evses: list[EvseIn] = []
 
 
-class StationUpdate(_In):
+class StationUpdate(Patch):
+    required: ClassVar[frozenset[str]] = frozenset(
+        {"security_profile", "registration_status", "heartbeat_interval_s", "evses"}
+    )
+
     password: str | None = Field(default=None, min_length=16, max_length=40)
     location_id: str | None = None
     security_profile: int | None = Field(default=None, ge=0, le=3)
@@ -187,90 +189,3 @@ class StationStatePublic(BaseModel):
     last_boot_at: datetime | None
     last_heartbeat_at: datetime | None
     connectors: list[ConnectorStatusPublic]
-
-
-class TokenCreate(_In):
-    uid: str = Field(min_length=1, max_length=36, examples=["04A1B2C3D4E501"])
-    type: TokenType = TokenType.RFID
-    contract_id: str | None = Field(default=None, max_length=36, examples=["NL-KWT-C12345678-X"])
-    visual_number: str | None = Field(default=None, max_length=64)
-    issuer: str | None = Field(default=None, max_length=64)
-    group_id: str | None = Field(default=None, max_length=36)
-    status: TokenStatus = TokenStatus.ACTIVE
-    expires_at: datetime | None = None
-    whitelist: WhitelistType = WhitelistType.ALLOWED
-    language: str | None = Field(default=None, min_length=2, max_length=2)
-    country_code: str | None = Field(default=None, min_length=2, max_length=2)
-    party_id: str | None = Field(default=None, min_length=3, max_length=3)
-
-
-class TokenUpdate(_In):
-    contract_id: str | None = Field(default=None, max_length=36)
-    visual_number: str | None = Field(default=None, max_length=64)
-    issuer: str | None = Field(default=None, max_length=64)
-    group_id: str | None = Field(default=None, max_length=36)
-    status: TokenStatus | None = None
-    expires_at: datetime | None = None
-    whitelist: WhitelistType | None = None
-    language: str | None = Field(default=None, min_length=2, max_length=2)
-
-
-class TokenPublic(TokenCreate):
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, token: IdToken) -> TokenPublic:
-        return cls(**{name: getattr(token, name) for name in cls.model_fields})
-
-
-class TransactionPublic(BaseModel):
-    id: str = Field(description="The id the station knows (1.6 integer as text, 2.0.1 string)")
-    station_id: str
-    evse_id: int | None
-    connector_id: int | None
-    id_token: str | None
-    status: str
-    started_at: datetime
-    stopped_at: datetime | None
-    stop_reason: str | None
-    meter_start_wh: int | None
-    meter_stop_wh: int | None
-    energy_wh: int | None
-    charging_state: str | None
-    offline_events: int
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, transaction: Transaction) -> TransactionPublic:
-        fields = set(cls.model_fields) - {"id", "status"}
-        data: dict[str, Any] = {name: getattr(transaction, name) for name in fields}
-        return cls(**data, id=transaction.transaction_id, status=transaction.status.value)
-
-
-class MeterSamplePublic(BaseModel):
-    measured_at: datetime
-    measurand: str
-    phase: str | None
-    location: str
-    context: str
-    unit: str
-    value: str = Field(description="Exact decimal as text")
-    signed_data: str | None
-
-    @classmethod
-    def of(cls, sample: MeterSample) -> MeterSamplePublic:
-        return cls(
-            measured_at=sample.measured_at,
-            measurand=sample.measurand,
-            phase=sample.phase or None,
-            location=sample.location,
-            context=sample.context,
-            unit=sample.unit,
-            value=str(sample.value),
-            signed_data=sample.signed_data,
-        )
-
-
-class TransactionDetail(TransactionPublic):
-    meter_values: list[MeterSamplePublic]

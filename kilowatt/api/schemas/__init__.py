@@ -1,0 +1,59 @@
+"""Request and response models of the REST API (never domain objects on the wire):
+``XCreate`` / ``XUpdate`` / ``XPublic`` per resource."""
+
+from __future__ import annotations
+
+from kilowatt.api.schemas.locations import (
+    ExceptionalPeriodModel,
+    HoursModel,
+    LocationCreate,
+    LocationPublic,
+    LocationUpdate,
+    RegularHoursModel,
+)
+from kilowatt.api.schemas.logs import OcppMessagePublic, StationReportPublic
+from kilowatt.api.schemas.stations import (
+    ConnectorIn,
+    ConnectorPublic,
+    ConnectorStatusPublic,
+    EvseBody,
+    EvseIn,
+    EvsePublic,
+    StationCreate,
+    StationPublic,
+    StationStatePublic,
+    StationUpdate,
+)
+from kilowatt.api.schemas.tokens import TokenCreate, TokenPublic, TokenUpdate
+from kilowatt.api.schemas.transactions import (
+    MeterSamplePublic,
+    TransactionDetail,
+    TransactionPublic,
+)
+
+__all__ = [
+    "ConnectorIn",
+    "ConnectorPublic",
+    "ConnectorStatusPublic",
+    "EvseBody",
+    "EvseIn",
+    "EvsePublic",
+    "ExceptionalPeriodModel",
+    "HoursModel",
+    "LocationCreate",
+    "LocationPublic",
+    "LocationUpdate",
+    "MeterSamplePublic",
+    "OcppMessagePublic",
+    "RegularHoursModel",
+    "StationCreate",
+    "StationPublic",
+    "StationReportPublic",
+    "StationStatePublic",
+    "StationUpdate",
+    "TokenCreate",
+    "TokenPublic",
+    "TokenUpdate",
+    "TransactionDetail",
+    "TransactionPublic",
+]
