@@ -124,7 +124,7 @@ class Session:
         text = CallResult(call.unique_id, payload).to_json()
         await self._connection.send(text)
         self._remember(call.unique_id, text)
-        self._log_in(call.unique_id, call.action, call.payload, payload, None, started)
+        self._log("in", call, payload, None, started)
 
     async def _dispatch(self, call: Call) -> dict[str, Any]:
         handlers = self.route_map.get(call.action)
@@ -157,28 +157,24 @@ class Session:
         await self._connection.send(text)
         if action != "?":
             self._remember(unique_id, text)
-        self._log_in(unique_id, action, request, None, error.code, started)
+        self._log("in", Call(unique_id, action, request), None, error.code, started)
 
     def _remember(self, unique_id: str, text: str) -> None:
         self._answers[unique_id] = text
         if len(self._answers) > _REPLAY_MEMORY:
             self._answers.popitem(last=False)
 
-    def _log_in(
-        self,
-        unique_id: str,
-        action: str,
-        request: Any,
-        response: Any,
-        error_code: str | None,
-        started: float,
+    def _log(
+        self, direction: str, call: Call, response: Any, error_code: str | None, started: float
     ) -> None:
+        """One exchange for the message log: ``call`` is our CALL ("out") or the station's."""
+        request = call.payload
         self.message_log.record(
             OcppExchange(
                 station_id=self.id,
-                message_id=unique_id,
-                direction="in",
-                action=action,
+                message_id=call.unique_id,
+                direction=direction,
+                action=call.action,
                 request=request if isinstance(request, dict | list) else {"raw": str(request)},
                 response=response,
                 error_code=error_code,
@@ -195,19 +191,18 @@ class Session:
             raise StationOffline(f"station {self.id} is not connected")
         self.validator.validate_request(action, dict(payload))
         started = time.perf_counter()
+        call = Call(unique_id, action, dict(payload))
         async with self._call_lock:
-            await self._connection.send(Call(unique_id, action, dict(payload)).to_json())
+            await self._connection.send(call.to_json())
             try:
                 response = await self._await_response(unique_id, timeout_s)
             except TimeoutError:
-                self._log_out(unique_id, action, payload, None, "Timeout", started)
+                self._log("out", call, None, "Timeout", started)
                 raise StationTimeout(f"{self.id} did not answer {action} in {timeout_s}s") from None
         if isinstance(response, CallError):
-            self._log_out(
-                unique_id, action, payload, response.error_details, response.error_code, started
-            )
+            self._log("out", call, response.error_details, response.error_code, started)
             raise StationRefused(response.error_code, response.error_description)
-        self._log_out(unique_id, action, payload, response.payload, None, started)
+        self._log("out", call, response.payload, None, started)
         return dict(response.payload)
 
     async def _await_response(self, unique_id: str, timeout_s: float) -> CallResult | CallError:
@@ -220,26 +215,3 @@ class Session:
             if response.unique_id == unique_id:
                 return response
             log.warning("%s: answer to an unknown message id %s", self.id, response.unique_id)
-
-    def _log_out(
-        self,
-        unique_id: str,
-        action: str,
-        request: Any,
-        response: Any,
-        error_code: str | None,
-        started: float,
-    ) -> None:
-        self.message_log.record(
-            OcppExchange(
-                station_id=self.id,
-                message_id=unique_id,
-                direction="out",
-                action=action,
-                request=dict(request),
-                response=response,
-                error_code=error_code,
-                received_at=datetime.now(UTC),
-                duration_us=int((time.perf_counter() - started) * 1e6),
-            )
-        )

@@ -138,34 +138,30 @@ connectors = Table(
     ),
 )
 
+
+def _status_columns(*, key: bool) -> list[Column[object]]:
+    """Where a status was reported, and what it was (key: the connector is the primary key)."""
+    return [
+        Column("station_id", String(48), primary_key=key, nullable=False),
+        Column("evse_id", Integer, primary_key=key, nullable=False),
+        Column("connector_id", Integer, primary_key=key, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("error_code", String(50)),
+        Column("info", String(50)),
+        Column("vendor_error_code", String(50)),
+        _utc("reported_at", nullable=False),
+        _utc("received_at", nullable=False),
+    ]
+
+
 # The latest status of every connector (evse 0 / connector 0: the station itself).
-connector_statuses = Table(
-    "connector_statuses",
-    metadata,
-    Column("station_id", String(48), primary_key=True),
-    Column("evse_id", Integer, primary_key=True),
-    Column("connector_id", Integer, primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("error_code", String(50)),
-    Column("info", String(50)),
-    Column("vendor_error_code", String(50)),
-    _utc("reported_at", nullable=False),
-    _utc("received_at", nullable=False),
-)
+connector_statuses = Table("connector_statuses", metadata, *_status_columns(key=True))
 
 status_history = Table(
     "status_history",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("station_id", String(48), nullable=False),
-    Column("evse_id", Integer, nullable=False),
-    Column("connector_id", Integer, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("error_code", String(50)),
-    Column("info", String(50)),
-    Column("vendor_error_code", String(50)),
-    _utc("reported_at", nullable=False),
-    _utc("received_at", nullable=False),
+    *_status_columns(key=False),
     UniqueConstraint(
         "station_id",
         "evse_id",
