@@ -238,6 +238,10 @@ def _load_frame(text: str | bytes) -> list[Any]:
         raise FormatViolationError(
             description="Message is not valid JSON", details={"cause": str(exc)}
         ) from exc
+    except RecursionError as exc:  # nested deeper than the decoder can follow
+        raise FormatViolationError(
+            description="Message is nested too deeply", details={"cause": "RecursionError"}
+        ) from exc
     if not isinstance(frame, list):
         raise _protocol(f"a message must be a JSON array, not {type(frame).__name__}")
     if not frame:

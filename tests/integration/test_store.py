@@ -47,7 +47,7 @@ def _token(uid: str) -> IdToken:
 
 async def _count(store: Store, table: Any) -> int:
     async with store.engine.connect() as connection:
-        return int((await connection.execute(select(func.count()).select_from(table))).scalar())
+        return (await connection.execute(select(func.count()).select_from(table))).scalar_one()
 
 
 async def test_concurrent_units_of_work_are_all_committed(store: Store) -> None:
