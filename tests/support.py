@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v201 import ChargePoint as ChargePoint201
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
@@ -93,3 +95,14 @@ async def _running(client: ChargePoint16 | ChargePoint201) -> AsyncIterator[None
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+
+
+async def stored_rows(database_url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
+    """Read the store directly (for what the API does not show)."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(text(sql), params)
+            return [dict(row) for row in result.mappings()]
+    finally:
+        await engine.dispose()

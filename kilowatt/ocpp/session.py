@@ -82,6 +82,8 @@ class Session:
     _response_queue: asyncio.Queue[CallResult | CallError]
     _call_lock: asyncio.Lock
     known_actions: frozenset[str]
+    #: Error codes as this version spells them (OCPP-J 1.6 keeps its typos, per its errata).
+    error_names: dict[str, str] = {}
 
     def attach(self, ctx: ServiceContext, message_log: MessageLog) -> None:
         self.ctx = ctx
@@ -153,11 +155,12 @@ class Session:
     async def _send_error(
         self, unique_id: str, action: str, request: Any, error: OCPPError, started: float
     ) -> None:
-        text = CallError(unique_id, error.code, error.description, error.details or {}).to_json()
+        code = self.error_names.get(error.code, error.code)
+        text = CallError(unique_id, code, error.description, error.details or {}).to_json()
         await self._connection.send(text)
         if action != "?":
             self._remember(unique_id, text)
-        self._log("in", Call(unique_id, action, request), None, error.code, started)
+        self._log("in", Call(unique_id, action, request), None, code, started)
 
     def _remember(self, unique_id: str, text: str) -> None:
         self._answers[unique_id] = text

@@ -22,6 +22,10 @@ __all__ = ["StationSession16"]
 class StationSession16(Session, ChargePoint):  # type: ignore[misc]
     version = OcppVersion.V16
     known_actions = frozenset(action.value for action in Action)
+    error_names = {
+        "FormatViolation": "FormationViolation",
+        "OccurrenceConstraintViolation": "OccurenceConstraintViolation",
+    }
 
     @handles(Action.boot_notification)
     async def on_boot_notification(
