@@ -23,7 +23,9 @@ class Store:
         self.database_url = database_url
         self.engine = create_engine(database_url)
         self.context = StoreContext(self.engine, Statements(dialect_of(database_url)))
-        self.committer = GroupCommitter(self.engine)
+        # SQLite has one writer at a time; PostgreSQL overlaps a commit with the next round.
+        workers = 1 if dialect_of(database_url) == "sqlite" else 3
+        self.committer = GroupCommitter(self.engine, workers=workers)
         self.queries = SqlQueries(self.context)
 
     async def start(self, *, migrate: bool = True) -> None:

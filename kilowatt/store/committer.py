@@ -35,34 +35,40 @@ class _Batch:
 
 
 class GroupCommitter:
-    def __init__(self, engine: AsyncEngine, *, max_writes: int = 5000) -> None:
+    def __init__(self, engine: AsyncEngine, *, workers: int = 1, max_writes: int = 5000) -> None:
         self._engine = engine
+        self._workers = workers
         self._max_writes = max_writes
         self._queue: deque[_Batch] = deque()
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
 
     async def start(self) -> None:
-        if self._task is None:
+        """Start the workers: each takes what is queued and commits it; with several, one
+        round is sent to the database while the next one is gathered."""
+        if not self._tasks:
             self._closing = False
-            self._task = asyncio.create_task(self._run(), name="group-committer")
+            self._tasks = [
+                asyncio.create_task(self._run(), name=f"group-committer-{n}")
+                for n in range(self._workers)
+            ]
 
     async def stop(self) -> None:
         """Commit what is queued, then stop."""
-        if self._task is None:
+        if not self._tasks:
             return
         self._closing = True
         self._wakeup.set()
         with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+            await asyncio.gather(*self._tasks)
+        self._tasks = []
 
     async def commit(self, writes: list[Write]) -> None:
         """Make the writes durable, all or none; returns once they are committed."""
         if not writes:
             return
-        if self._task is None:
+        if not self._tasks:
             raise RuntimeError("the group committer is not running")
         done = asyncio.get_running_loop().create_future()
         self._queue.append(_Batch(writes, done))
@@ -71,17 +77,19 @@ class GroupCommitter:
 
     def submit(self, writes: list[Write]) -> None:
         """Queue writes without waiting for them (lost if the process dies first)."""
-        if writes and self._task is not None:
+        if writes and self._tasks:
             self._queue.append(_Batch(writes))
             self._wakeup.set()
 
     async def _run(self) -> None:
         while True:
             await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._queue:
-                await self._commit_round(self._take())
-            if self._closing:
+            batches = self._take()
+            if not self._queue and not self._closing:
+                self._wakeup.clear()
+            if batches:
+                await self._commit_round(batches)
+            elif self._closing:
                 return
 
     def _take(self) -> list[_Batch]:

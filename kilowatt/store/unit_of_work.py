@@ -3,6 +3,7 @@ committer and returns once they are durable."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
 from typing import Self
 
@@ -29,11 +30,27 @@ class SqlUnitOfWork:
         self._touched: set[str] = set()
         self._events: list[Event] = []
         self._committed = False
-        self.api_keys = ApiKeyRepository(context, self._writes, self._touched)
-        self.locations = LocationRepository(context, self._writes, self._touched)
-        self.stations = StationRepository(context, self._writes, self._touched)
-        self.tokens = TokenRepository(context, self._writes, self._touched)
-        self.transactions = TransactionRepository(context, self._writes, self._touched)
+
+    # Repositories are made on first use: most units of work need only one.
+    @cached_property
+    def api_keys(self) -> ApiKeyRepository:
+        return ApiKeyRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def locations(self) -> LocationRepository:
+        return LocationRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def stations(self) -> StationRepository:
+        return StationRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def tokens(self) -> TokenRepository:
+        return TokenRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def transactions(self) -> TransactionRepository:
+        return TransactionRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self
