@@ -480,7 +480,7 @@ async def _register(
                 )
             done += 1
             if done % 2000 == 0:
-                print(f"  registered {done}/{len(ids)} stations")
+                print(f"  registered {done}/{2 * len(ids)} stations and their tokens")
 
         await post("/api/v1/tokens", {"uid": token_uid, "type": "RFID"})
         done = 0
@@ -499,7 +499,7 @@ async def _register(
             for t in tasks:
                 t.cancel()
     took = time.monotonic() - started
-    print(f"  registered {len(ids)} stations and token {token_uid} in {took:.1f} s")
+    print(f"  registered {len(ids)} stations with a token each in {took:.1f} s")
 
 
 def register_stations(

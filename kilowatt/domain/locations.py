@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, uuid5
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kilowatt.domain.errors import InvalidValue
+from kilowatt.domain.units import EvseId
 
 __all__ = [
     "BootInfo",
@@ -234,6 +235,8 @@ class Evse:
     def __post_init__(self) -> None:
         if self.evse_id < 1:
             raise InvalidValue("EVSE ids start at 1")
+        if self.evse_code is not None:
+            EvseId.parse(self.evse_code)  # raises InvalidValue for a malformed eMI3 id
 
 
 def default_evse_uid(station_id: str, evse_id: int) -> str:

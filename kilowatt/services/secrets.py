@@ -15,7 +15,7 @@ import secrets
 
 __all__ = ["api_key_digest", "hash_password", "new_api_key", "verify_password"]
 
-_N, _R, _P = 2**12, 8, 1  # ~10 ms: stations reconnect in herds after an outage
+_N, _R, _P = 2**11, 8, 1  # ~5 ms: 10,000 stations reconnect in a herd after an outage
 _verified: set[tuple[str, bytes]] = set()
 
 

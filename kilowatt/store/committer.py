@@ -6,7 +6,9 @@ statements in one ``executemany``), commits and wakes the waiters. One commit (o
 thus serves hundreds of OCPP messages under load, and costs one round trip when idle.
 
 If a batch fails, each unit of work is retried on its own so that one bad write fails only
-its own caller. Best-effort writes (the message log) ride along without a waiter.
+its own caller. Best-effort writes (the message log) ride along with the next round without a
+waiter; alone, they are flushed every ``flush_interval_s`` (or once many have gathered), so a
+quiet station's heartbeat costs one commit, not two.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kilowatt.domain.errors import Conflict
 from kilowatt.store.writes import Write
 
 __all__ = ["GroupCommitter"]
@@ -35,10 +39,19 @@ class _Batch:
 
 
 class GroupCommitter:
-    def __init__(self, engine: AsyncEngine, *, workers: int = 1, max_writes: int = 5000) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        workers: int = 1,
+        max_writes: int = 5000,
+        flush_interval_s: float = 0.2,
+    ) -> None:
         self._engine = engine
         self._workers = workers
         self._max_writes = max_writes
+        self._flush_interval_s = flush_interval_s
+        self._best_effort = 0
         self._queue: deque[_Batch] = deque()
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -53,6 +66,7 @@ class GroupCommitter:
                 asyncio.create_task(self._run(), name=f"group-committer-{n}")
                 for n in range(self._workers)
             ]
+            self._tasks.append(asyncio.create_task(self._flush(), name="group-committer-flush"))
 
     async def stop(self) -> None:
         """Commit what is queued, then stop."""
@@ -79,7 +93,15 @@ class GroupCommitter:
         """Queue writes without waiting for them (lost if the process dies first)."""
         if writes and self._tasks:
             self._queue.append(_Batch(writes))
-            self._wakeup.set()
+            self._best_effort += 1
+            if self._best_effort >= 500:
+                self._wakeup.set()
+
+    async def _flush(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(self._flush_interval_s)
+            if self._queue:
+                self._wakeup.set()
 
     async def _run(self) -> None:
         while True:
@@ -93,6 +115,7 @@ class GroupCommitter:
                 return
 
     def _take(self) -> list[_Batch]:
+        self._best_effort = 0
         taken: list[_Batch] = []
         count = 0
         while self._queue and (not taken or count + len(self._queue[0].writes) <= self._max_writes):
@@ -138,4 +161,14 @@ def _settle(batch: _Batch, error: Exception | None) -> None:
     if error is None:
         batch.done.set_result(None)
     else:
-        batch.done.set_exception(error)
+        batch.done.set_exception(_translated(error))
+
+
+def _translated(error: Exception) -> Exception:
+    """Database errors the caller can act on, as domain errors (the one seam that maps them)."""
+    if isinstance(error, IntegrityError):
+        detail = str(error.orig).splitlines()[0] if error.orig else "constraint violated"
+        conflict = Conflict(f"conflicts with what is stored: {detail}")
+        conflict.__cause__ = error
+        return conflict
+    return error

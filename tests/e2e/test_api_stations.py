@@ -25,14 +25,17 @@ EVSES = [
 ]
 
 
-async def _poll(api: httpx.AsyncClient, path: str, **params: Any) -> list[dict[str, Any]]:
+async def _poll(
+    api: httpx.AsyncClient, path: str, count: int = 1, **params: Any
+) -> list[dict[str, Any]]:
     """The message log is written by the group committer shortly after the exchange."""
+    found: list[dict[str, Any]] = []
     for _ in range(40):
-        found: list[dict[str, Any]] = (await api.get(path, params=params)).json()
-        if found:
+        found = (await api.get(path, params=params)).json()
+        if len(found) >= count:
             return found
         await asyncio.sleep(0.05)
-    return []
+    return found
 
 
 async def test_a_station_is_created_with_evses_changed_and_deleted(
@@ -200,7 +203,7 @@ async def test_the_station_log_shows_its_exchanges_and_statuses(
     )
     assert "currentTime" in heartbeat["response"]
     assert heartbeat["duration_us"] >= 0
-    assert len(await _poll(api, path)) == 3
+    assert len(await _poll(api, path, count=3)) == 3
     assert [m["action"] for m in (await api.get(path, params={"limit": 1})).json()] == [
         "StatusNotification"
     ]
@@ -224,3 +227,17 @@ async def test_station_reports_are_kept_as_sent_and_filtered_by_kind(
     transfer = (await api.get(path, params={"kind": "DataTransfer"})).json()
     assert transfer[0]["payload"]["data"] == "hello"
     assert (await api.get(path, params={"limit": 0})).status_code == 422
+
+
+async def test_an_evse_uid_already_used_by_another_station_is_a_conflict(
+    api: httpx.AsyncClient,
+) -> None:
+    evse = {"evse_id": 1, "uid": "SHARED-UID", "connectors": [{"connector_id": 1}]}
+    await register_station(api, "CP-UID-1", evses=[evse])
+    response = await api.post(
+        "/api/v1/stations",
+        json={"id": "CP-UID-2", "password": "another-station-password", "evses": [evse]},
+    )
+    assert response.status_code == 409, response.text
+    assert "conflicts" in response.json()["detail"]
+    assert (await api.get("/api/v1/stations/CP-UID-2")).status_code == 404

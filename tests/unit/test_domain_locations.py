@@ -261,3 +261,9 @@ def test_every_status_of_an_offline_station_is_unknown(status: ConnectorStatus) 
 
 def test_a_connector_that_never_reported_is_unknown() -> None:
     assert ocpi_evse_status(None, connected=True) == "UNKNOWN"
+
+
+def test_an_evse_code_must_be_an_emi3_evse_id() -> None:
+    assert Evse(evse_id=1, uid="u-1", evse_code="NL*KWT*E1234*1").evse_code == "NL*KWT*E1234*1"
+    with pytest.raises(InvalidValue, match="EVSE id"):
+        Evse(evse_id=1, uid="u-1", evse_code="not an evse id")
