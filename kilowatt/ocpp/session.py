@@ -192,7 +192,12 @@ class Session:
         """Send a CALL (camelCase payload, as on the wire) and return the station's answer."""
         if self.closed:
             raise StationOffline(f"station {self.id} is not connected")
-        self.validator.validate_request(action, dict(payload))
+        try:
+            self.validator.validate_request(action, dict(payload))
+        except OCPPError as error:  # the caller's request is wrong, not the station
+            raise InvalidValue(
+                f"{action} (OCPP {self._ocpp_version}): {error.description}"
+            ) from None
         started = time.perf_counter()
         call = Call(unique_id, action, dict(payload))
         async with self._call_lock:
