@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 import kilowatt
 from kilowatt.api.deps import Backend, require_key
 from kilowatt.api.routes import (
+    commands,
     evses,
     health,
     locations,
@@ -64,7 +65,7 @@ def create_api(
     app.add_exception_handler(DomainError, _domain_error)
     app.include_router(health.router, prefix="/api/v1")
     secured = [Depends(require_key)]
-    for module in (locations, stations, evses, station_logs, tokens, transactions):
+    for module in (locations, stations, evses, station_logs, commands, tokens, transactions):
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     return app
 

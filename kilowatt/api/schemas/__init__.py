@@ -3,6 +3,13 @@
 
 from __future__ import annotations
 
+from kilowatt.api.schemas.commands import (
+    AvailabilityCommand,
+    ResetCommand,
+    StartCommand,
+    StopCommand,
+    UnlockCommand,
+)
 from kilowatt.api.schemas.locations import (
     ExceptionalPeriodModel,
     HoursModel,
@@ -32,6 +39,7 @@ from kilowatt.api.schemas.transactions import (
 )
 
 __all__ = [
+    "AvailabilityCommand",
     "ConnectorIn",
     "ConnectorPublic",
     "ConnectorStatusPublic",
@@ -46,14 +54,18 @@ __all__ = [
     "MeterSamplePublic",
     "OcppMessagePublic",
     "RegularHoursModel",
+    "ResetCommand",
+    "StartCommand",
     "StationCreate",
     "StationPublic",
     "StationReportPublic",
     "StationStatePublic",
     "StationUpdate",
+    "StopCommand",
     "TokenCreate",
     "TokenPublic",
     "TokenUpdate",
     "TransactionDetail",
     "TransactionPublic",
+    "UnlockCommand",
 ]
