@@ -21,7 +21,7 @@ from kilowatt.domain.pricing import (
 )
 from kilowatt.domain.tariffs import Tariff
 
-EXAMPLES = Path(__file__).parents[3] / "shared" / "specs" / "ocpi-2.2.1" / "examples"
+EXAMPLES = Path(__file__).parents[1] / "fixtures" / "ocpi-2.2.1"  # the spec's own examples
 AMSTERDAM = "Europe/Amsterdam"
 # A Monday in winter (UTC+1): local 09:30 is 08:30 UTC.
 MONDAY_0930 = datetime(2025, 1, 6, 8, 30, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 from kilowatt.domain.errors import InvalidValue
 from kilowatt.domain.tariffs import Tariff, TariffDimension, unreachable_elements
 
-EXAMPLES = Path(__file__).parents[3] / "shared" / "specs" / "ocpi-2.2.1" / "examples"
+EXAMPLES = Path(__file__).parents[1] / "fixtures" / "ocpi-2.2.1"  # the spec's own examples
 TARIFF_FILES = sorted(EXAMPLES.glob("tariff*.json"))
 
 
