@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from ocpp.v16 import ChargePoint as ChargePoint16
@@ -106,3 +106,23 @@ async def stored_rows(database_url: str, sql: str, **params: Any) -> list[dict[s
             return [dict(row) for row in result.mappings()]
     finally:
         await engine.dispose()
+
+
+_T = TypeVar("_T")
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[_T]],
+    done: Callable[[_T], bool],
+    *,
+    timeout_s: float = 2.0,
+    interval_s: float = 0.02,
+) -> _T:
+    """Probe until ``done`` holds or the time is up, and return the last value: some things
+    (the message log, a noticed disconnect) are written shortly after the exchange."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        value = await probe()
+        if done(value) or asyncio.get_running_loop().time() >= deadline:
+            return value
+        await asyncio.sleep(interval_s)

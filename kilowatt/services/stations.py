@@ -161,15 +161,20 @@ def _adopt_connector(station: ChargingStation, evse_id: int, connector_id: int) 
     return True
 
 
+#: Reports whose status the station record keeps, and where.
+_STATUS_FIELDS = {
+    "FirmwareStatusNotification": "firmware_status",
+    "DiagnosticsStatusNotification": "diagnostics_status",
+}
+
+
 async def record_report(report: StationReport, ctx: ServiceContext) -> None:
     """NotifyEvent, NotifyReport, security events, firmware/diagnostics/log status, DataTransfer."""
     async with ctx.uow() as uow:
         station = await uow.stations.get(report.station_id)
-        if station is not None and report.kind == "FirmwareStatusNotification":
-            station.firmware_status = str(report.payload.get("status"))
-            uow.stations.save(station)
-        if station is not None and report.kind == "DiagnosticsStatusNotification":
-            station.diagnostics_status = str(report.payload.get("status"))
+        field = _STATUS_FIELDS.get(report.kind)
+        if station is not None and field is not None:
+            setattr(station, field, str(report.payload.get("status")))
             uow.stations.save(station)
         uow.stations.record_report(report)
         await uow.commit()

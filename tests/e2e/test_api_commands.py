@@ -23,7 +23,7 @@ from ocpp.v201.enums import Action as Action201
 from kilowatt.domain.locations import OcppVersion
 from kilowatt.services.remote_control import CSMS_ACTIONS
 from tests.conftest import RunningServer, settings_for
-from tests.support import PASSWORD, TAG, open_socket, register_station
+from tests.support import PASSWORD, TAG, eventually, open_socket, register_station
 
 Received = list[tuple[str, dict[str, Any]]]
 
@@ -276,12 +276,14 @@ async def _connected(
 
 
 async def _until_state(api: httpx.AsyncClient, station_id: str, **expected: Any) -> None:
-    for _ in range(100):
-        state = (await api.get(f"/api/v1/stations/{station_id}/state")).json()
-        if all(state[name] == value for name, value in expected.items()):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{station_id} did not reach {expected}")
+    async def state() -> dict[str, Any]:
+        found: dict[str, Any] = (await api.get(f"/api/v1/stations/{station_id}/state")).json()
+        return found
+
+    def reached(found: dict[str, Any]) -> bool:
+        return all(found[name] == value for name, value in expected.items())
+
+    assert reached(await eventually(state, reached)), f"{station_id} did not reach {expected}"
 
 
 async def _post(api: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -294,11 +296,11 @@ async def _post(api: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict
 async def _logged(api: httpx.AsyncClient, station_id: str, action: str) -> dict[str, Any]:
     """The CSMS → station exchange of ``action`` in the message log (written shortly after)."""
     url = f"/api/v1/stations/{station_id}/messages"
-    for _ in range(40):
+
+    async def sent() -> list[dict[str, Any]]:
         found = (await api.get(url, params={"action": action})).json()
-        sent = [message for message in found if message["direction"] == "out"]
-        if sent:
-            exchange: dict[str, Any] = sent[0]
-            return exchange
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no {action} sent to {station_id} in the log after 2 s")
+        return [message for message in found if message["direction"] == "out"]
+
+    exchanges = await eventually(sent, bool)
+    assert exchanges, f"no {action} sent to {station_id} in the log after 2 s"
+    return exchanges[0]

@@ -3,7 +3,6 @@ password changes, removal, and what the station told the central system."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
@@ -12,7 +11,7 @@ from ocpp.v16 import call
 from websockets.exceptions import InvalidStatus
 
 from tests.conftest import RunningServer
-from tests.support import PASSWORD, open_socket, register_station, station_16
+from tests.support import PASSWORD, eventually, open_socket, register_station, station_16
 
 NEW_PASSWORD = "a-brand-new-password-02"
 EVSES = [
@@ -29,13 +28,12 @@ async def _poll(
     api: httpx.AsyncClient, path: str, count: int = 1, **params: Any
 ) -> list[dict[str, Any]]:
     """The message log is written by the group committer shortly after the exchange."""
-    found: list[dict[str, Any]] = []
-    for _ in range(40):
-        found = (await api.get(path, params=params)).json()
-        if len(found) >= count:
-            return found
-        await asyncio.sleep(0.05)
-    return found
+
+    async def found() -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = (await api.get(path, params=params)).json()
+        return listed
+
+    return await eventually(found, lambda listed: len(listed) >= count)
 
 
 async def test_a_station_is_created_with_evses_changed_and_deleted(

@@ -3,7 +3,6 @@ Basic auth with the station id as user name), registration status at boot, live 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from tests.conftest import RunningServer, settings_for
 from tests.support import (
     PASSWORD,
     basic_auth,
+    eventually,
     open_socket,
     register_station,
     station_16,
@@ -188,9 +188,9 @@ def _instant(text: str) -> str:
 
 async def _eventually_disconnected(api: httpx.AsyncClient, station_id: str) -> dict[str, Any]:
     """The state once the server has noticed the close (bounded: about 2 s)."""
-    for _ in range(200):
-        state: dict[str, Any] = (await api.get(f"/api/v1/stations/{station_id}/state")).json()
-        if not state["connected"]:
-            return state
-        await asyncio.sleep(0.01)
-    return state
+
+    async def state() -> dict[str, Any]:
+        found: dict[str, Any] = (await api.get(f"/api/v1/stations/{station_id}/state")).json()
+        return found
+
+    return await eventually(state, lambda found: not found["connected"], interval_s=0.01)

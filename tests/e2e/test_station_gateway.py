@@ -4,6 +4,7 @@ answer, a refusal, a timeout or "offline"."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ from ocpp.v16.enums import Action
 
 from kilowatt.domain.errors import InvalidValue, StationOffline, StationRefused, StationTimeout
 from tests.conftest import RunningServer
-from tests.support import PASSWORD, open_socket, register_station, stored_rows
+from tests.support import PASSWORD, eventually, open_socket, register_station, stored_rows
 
 
 class ObedientStation(ChargePoint16):  # type: ignore[misc]
@@ -67,17 +68,16 @@ async def test_a_request_reaches_the_station_and_its_answer_comes_back(
 
 async def _logged(database_url: str, station_id: str) -> list[tuple[str, str | None]]:
     sql = "SELECT action, error_code FROM ocpp_messages WHERE station_id = :s AND direction = 'out'"
-    for _ in range(40):
-        rows = await stored_rows(database_url, sql, s=station_id)
-        if len(rows) >= 3:
-            break
-        await asyncio.sleep(0.05)
-    return [(row["action"], row["error_code"]) for row in rows]
+
+    async def rows() -> list[dict[str, Any]]:
+        return await stored_rows(database_url, sql, s=station_id)
+
+    found = await eventually(rows, lambda listed: len(listed) >= 3)
+    return [(row["action"], row["error_code"]) for row in found]
 
 
-async def _until(condition: Any) -> None:
-    for _ in range(100):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached in 2 s")
+async def _until(condition: Callable[[], bool]) -> None:
+    async def check() -> bool:
+        return condition()
+
+    assert await eventually(check, bool), "condition not reached in 2 s"
