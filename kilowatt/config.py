@@ -30,5 +30,22 @@ class Settings(BaseSettings):
     pending_retry_interval_s: int = Field(default=60, ge=5)
     call_timeout_s: float = Field(default=30.0, gt=0, description="CSMS→station call timeout.")
     migrate_on_start: bool = Field(default=True, description="Upgrade the schema on start.")
+    country_code: str = Field(
+        default="NL", pattern=r"^[A-Z]{2}$", description="Our OCPI country code (CDRs, sessions)."
+    )
+    party_id: str = Field(
+        default="KWT", pattern=r"^[A-Z0-9]{3}$", description="Our OCPI party id (CDRs, sessions)."
+    )
+    currency: str = Field(
+        default="EUR", pattern=r"^[A-Z]{3}$", description="Currency of sessions with no tariff."
+    )
+    cdr_sweep_interval_s: float = Field(
+        default=60.0, gt=0, description="How often finished transactions without a CDR get one."
+    )
+    running_cost_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="At most this often a station is told a running transaction's cost.",
+    )
     host: str = "127.0.0.1"
     port: int = 8180

@@ -14,6 +14,8 @@ from typing import Any, Protocol, Self
 
 from kilowatt.domain.events import Event
 from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.session_readings import SessionRecord
+from kilowatt.domain.tariff_selection import OfferedTariff
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction, TransactionEvent
 
@@ -21,16 +23,21 @@ __all__ = [
     "ApiKey",
     "ApiKeyRepository",
     "Authorizer",
+    "CdrFilter",
+    "CdrRecord",
+    "CdrRepository",
     "Clock",
     "ConnectorStatusReport",
     "EventPublisher",
     "LocationRepository",
     "MessageLog",
+    "MeterHistory",
     "OcppExchange",
     "Queries",
     "StationGateway",
     "StationReport",
     "StationRepository",
+    "TariffRepository",
     "TokenRepository",
     "TransactionRepository",
     "UnitOfWork",
@@ -139,6 +146,7 @@ class TokenRepository(Protocol):
 
 class TransactionRepository(Protocol):
     async def get(self, station_id: str, transaction_id: str) -> Transaction | None: ...
+    async def by_pk(self, pk: str) -> Transaction | None: ...
     async def by_start_key(self, station_id: str, start_key: str) -> Transaction | None: ...
     async def active_with_token(self, uid: str) -> Sequence[Transaction]: ...
     async def next_legacy_id(self) -> int:
@@ -162,6 +170,68 @@ class TransactionRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class CdrRecord:
+    """An issued CDR as stored: the OCPI CDR object and what it is filed under."""
+
+    body: Mapping[str, Any]
+    transaction_pk: str
+    revision: int
+    credit: bool
+    station_id: str
+    location_id: str | None
+    id_token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CdrFilter:
+    """Which CDRs to list; times bound ``end_date_time`` (from inclusive, to exclusive)."""
+
+    station_id: str | None = None
+    location_id: str | None = None
+    id_token: str | None = None
+    transaction_pk: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+
+class TariffRepository(Protocol):
+    async def get(self, tariff_id: str) -> OfferedTariff | None: ...
+    async def offered(self, tariff_ids: Sequence[str]) -> list[OfferedTariff]:
+        """The tariffs of ``tariff_ids`` that exist, in that order."""
+        ...
+
+    async def referenced_by(self, tariff_id: str) -> list[str]:
+        """The stations with a connector that names the tariff."""
+        ...
+
+    def save(self, offer: OfferedTariff) -> None: ...
+    def delete(self, tariff_id: str) -> None: ...
+
+
+class CdrRepository(Protocol):
+    async def get(self, cdr_id: str) -> CdrRecord | None: ...
+    async def of_transaction(self, transaction_pk: str) -> Sequence[CdrRecord]:
+        """Every CDR issued for a transaction, by revision, credit CDRs after their original."""
+        ...
+
+    async def unbilled(self, limit: int) -> Sequence[tuple[str, str]]:
+        """(station id, transaction id) of completed transactions that have no CDR yet."""
+        ...
+
+    def add(self, record: CdrRecord) -> None: ...
+
+
+class MeterHistory(Protocol):
+    async def session_record(self, transaction: Transaction, until: datetime) -> SessionRecord:
+        """What the station reported of a transaction's energy, state, power and current."""
+        ...
+
+    async def signed_samples(self, transaction_pk: str) -> Sequence[MeterSample]:
+        """The transaction's samples that carry signed meter data, in time order."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: repositories stage writes; ``commit`` makes them durable together.
 
@@ -178,6 +248,12 @@ class UnitOfWork(Protocol):
     def tokens(self) -> TokenRepository: ...
     @property
     def transactions(self) -> TransactionRepository: ...
+    @property
+    def tariffs(self) -> TariffRepository: ...
+    @property
+    def cdrs(self) -> CdrRepository: ...
+    @property
+    def meter_history(self) -> MeterHistory: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -264,3 +340,8 @@ class Queries(Protocol):
     async def reports(
         self, station_id: str, *, kind: str | None, limit: int, offset: int
     ) -> Sequence[StationReport]: ...
+    async def tariffs(
+        self, *, driver_group: str | None, limit: int, offset: int
+    ) -> Sequence[OfferedTariff]: ...
+    async def cdrs(self, where: CdrFilter, *, limit: int, offset: int) -> Sequence[CdrRecord]: ...
+    async def cdr(self, cdr_id: str) -> CdrRecord | None: ...

@@ -12,12 +12,14 @@ from fastapi.responses import JSONResponse
 import kilowatt
 from kilowatt.api.deps import Backend, require_key
 from kilowatt.api.routes import (
+    cdrs,
     commands,
     evses,
     health,
     locations,
     station_logs,
     stations,
+    tariffs,
     tokens,
     transactions,
 )
@@ -65,7 +67,17 @@ def create_api(
     app.add_exception_handler(DomainError, _domain_error)
     app.include_router(health.router, prefix="/api/v1")
     secured = [Depends(require_key)]
-    for module in (locations, stations, evses, station_logs, commands, tokens, transactions):
+    for module in (
+        locations,
+        stations,
+        evses,
+        station_logs,
+        commands,
+        tokens,
+        transactions,
+        tariffs,
+        cdrs,
+    ):
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     return app
 

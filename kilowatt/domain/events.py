@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = [
+    "CdrIssued",
     "ConnectorStatusChanged",
     "Event",
     "StationBooted",
@@ -69,3 +70,13 @@ class TransactionEnded(Event):
     transaction_id: str
     stopped_at: datetime | None
     energy_wh: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CdrIssued(Event):
+    """A CDR was issued (``credit``: a credit CDR cancelling an earlier one)."""
+
+    cdr_id: str
+    station_id: str
+    transaction_id: str
+    credit: bool

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from kilowatt.domain.errors import InvalidValue
 
@@ -21,6 +22,7 @@ __all__ = [
     "as_number",
     "as_text",
     "as_timestamp",
+    "jsonable",
     "optional",
     "required",
     "timestamp_to_ocpi",
@@ -92,3 +94,18 @@ def as_timestamp(value: object, field: str) -> datetime:
 def timestamp_to_ocpi(moment: datetime) -> str:
     """UTC with a ``Z``, e.g. ``2015-06-29T20:39:09Z``."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def jsonable(value: object) -> Any:
+    """``value`` with every ``Decimal`` made a JSON number (int, or float for fractions).
+
+    Prices and volumes have far fewer than 15 significant digits, so the float's shortest
+    representation is the decimal itself: ``Decimal(repr(float(d))) == d``.
+    """
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value

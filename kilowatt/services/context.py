@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from kilowatt.domain.locations import UnknownStationPolicy
 from kilowatt.ports import Authorizer, Clock, EventPublisher, UnitOfWorkFactory
 
-__all__ = ["ServiceContext", "StationPolicy"]
+__all__ = ["BillingPolicy", "ServiceContext", "StationPolicy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,9 +18,20 @@ class StationPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class BillingPolicy:
+    """Who we are on CDRs and sessions (OCPI party), and what a session without a tariff
+    is priced in."""
+
+    country_code: str = "NL"
+    party_id: str = "KWT"
+    currency: str = "EUR"
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceContext:
     uow: UnitOfWorkFactory
     clock: Clock
     authorizer: Authorizer
     events: EventPublisher
     policy: StationPolicy = StationPolicy()
+    billing: BillingPolicy = BillingPolicy()

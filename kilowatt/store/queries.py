@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.tariff_selection import OfferedTariff
 from kilowatt.domain.tokens import IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction
-from kilowatt.ports import ConnectorStatusReport, OcppExchange, StationReport
+from kilowatt.ports import CdrFilter, CdrRecord, ConnectorStatusReport, OcppExchange, StationReport
 from kilowatt.store import mapping, tables
+from kilowatt.store.billing import cdr_query, offer_from_row, record_from_row
 from kilowatt.store.repositories import StoreContext
 
 __all__ = ["SqlQueries"]
@@ -172,6 +174,23 @@ class SqlQueries:
             StationReport(row["station_id"], row["kind"], row["reported_at"], row["payload"])
             for row in await self._rows(statement, limit, offset)
         ]
+
+    async def tariffs(
+        self, *, driver_group: str | None, limit: int, offset: int
+    ) -> Sequence[OfferedTariff]:
+        t = tables.tariffs
+        statement = select(t).order_by(t.c.id)
+        if driver_group is not None:
+            statement = statement.where(t.c.driver_group == driver_group)
+        return [offer_from_row(row) for row in await self._rows(statement, limit, offset)]
+
+    async def cdrs(self, where: CdrFilter, *, limit: int, offset: int) -> Sequence[CdrRecord]:
+        return [record_from_row(row) for row in await self._rows(cdr_query(where), limit, offset)]
+
+    async def cdr(self, cdr_id: str) -> CdrRecord | None:
+        t = tables.cdrs
+        row = await self._context.fetch_one(select(t).where(t.c.id == cdr_id))
+        return record_from_row(row) if row else None
 
 
 def _status(row: dict[str, Any]) -> ConnectorStatusReport:

@@ -234,6 +234,9 @@ class TransactionRepository(_Repository):
         t = tables.transactions
         return await self._load(t.c.station_id == station_id, t.c.transaction_id == transaction_id)
 
+    async def by_pk(self, pk: str) -> Transaction | None:
+        return await self._load(tables.transactions.c.pk == pk)
+
     async def by_start_key(self, station_id: str, start_key: str) -> Transaction | None:
         t = tables.transactions
         return await self._load(t.c.station_id == station_id, t.c.start_key == start_key)

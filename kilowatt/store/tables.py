@@ -26,6 +26,7 @@ from kilowatt.store.types import DecimalText, UtcDateTime
 
 __all__ = [
     "api_keys",
+    "cdrs",
     "charging_stations",
     "connector_statuses",
     "connectors",
@@ -38,6 +39,7 @@ __all__ = [
     "ocpp_messages",
     "station_reports",
     "status_history",
+    "tariffs",
     "transaction_events",
     "transactions",
 ]
@@ -267,6 +269,47 @@ meter_samples = Table(
         name="uq_meter_samples_key",
     ),
     Index("ix_meter_samples_transaction", "transaction_pk", "measured_at"),
+)
+
+# Tariffs as OCPI Tariff objects, each offered to everyone or to one driver group.
+tariffs = Table(
+    "tariffs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("country_code", String(2), nullable=False),
+    Column("party_id", String(3), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("type", String(24)),
+    Column("driver_group", String(36)),
+    _utc("start_date_time"),
+    _utc("end_date_time"),
+    _utc("last_updated", nullable=False),
+    Column("body", JSON, nullable=False),
+)
+
+# Issued CDRs (OCPI CDR objects): rows are inserted, never updated. A correction adds a
+# credit CDR of the previous revision and a CDR of the next revision.
+cdrs = Table(
+    "cdrs",
+    metadata,
+    Column("id", String(39), primary_key=True),
+    Column("transaction_pk", String(36), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("credit", Boolean, nullable=False),
+    Column("station_id", String(48), nullable=False),
+    Column("location_id", String(36)),
+    Column("id_token", String(36)),
+    Column("currency", String(3), nullable=False),
+    Column("total_cost_excl_vat", DecimalText(), nullable=False),
+    Column("total_cost_incl_vat", DecimalText()),
+    Column("total_energy_kwh", DecimalText(), nullable=False),
+    _utc("start_date_time", nullable=False),
+    _utc("end_date_time", nullable=False),
+    _utc("last_updated", nullable=False),
+    Column("body", JSON, nullable=False),
+    UniqueConstraint("transaction_pk", "revision", "credit", name="uq_cdrs_revision"),
+    Index("ix_cdrs_station_end", "station_id", "end_date_time"),
+    Index("ix_cdrs_last_updated", "last_updated"),
 )
 
 station_reports = Table(

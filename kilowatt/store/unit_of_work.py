@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 
 from kilowatt.domain.events import Event
+from kilowatt.store.billing import CdrRepository, MeterHistoryRepository, TariffRepository
 from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.repositories import (
     ApiKeyRepository,
@@ -51,6 +52,18 @@ class SqlUnitOfWork:
     @cached_property
     def transactions(self) -> TransactionRepository:
         return TransactionRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def tariffs(self) -> TariffRepository:
+        return TariffRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def cdrs(self) -> CdrRepository:
+        return CdrRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def meter_history(self) -> MeterHistoryRepository:
+        return MeterHistoryRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self

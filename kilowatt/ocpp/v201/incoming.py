@@ -15,7 +15,7 @@ from kilowatt.ocpp.codec import id_token_info, meter_samples, ocpp_time, parse_t
 from kilowatt.ocpp.schemas import camel_keys
 from kilowatt.ocpp.session import Session, handles
 from kilowatt.ports import ConnectorStatusReport, StationReport
-from kilowatt.services import authorization, stations, transactions
+from kilowatt.services import authorization, billing, stations, transactions
 
 __all__ = ["StationSession201"]
 
@@ -104,7 +104,12 @@ class StationSession201(Session, ChargePoint):  # type: ignore[misc]
         )
         decision = await transactions.record_transaction_event(self.id, event, self.ctx)
         info = id_token_info(decision) if decision is not None else None
-        return result.TransactionEvent(id_token_info=info)
+        total = None
+        if event.event_type is TransactionEventType.ENDED:  # the final cost, to show the driver
+            total = await billing.final_cost(self.id, event.transaction_id, self.ctx)
+        return result.TransactionEvent(
+            id_token_info=info, total_cost=None if total is None else float(total)
+        )
 
     @handles(Action.meter_values)
     async def on_meter_values(
