@@ -282,3 +282,87 @@ async def test_a_201_station_is_told_the_running_cost(database_url: str) -> None
         await server.stop()
     assert first == ("T-201", 0.61)  # the flat 0.50 + 21 % VAT, before any energy
     assert second == ("T-201", 2.06)  # 4 kWh x 0.30 + 0.50, + VAT
+
+
+async def test_parking_after_the_car_is_full_is_billed_from_the_connector_status(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    """1.6 reports no charging state on transactions: SuspendedEV on the connector is parking."""
+    await priced_site(api, "CP-C9")
+    parking = {
+        "country_code": "NL",
+        "party_id": "KWT",
+        "id": "AC-PARK",
+        "currency": "EUR",
+        "elements": [
+            {
+                "price_components": [
+                    {"type": "ENERGY", "price": 0.30, "vat": 21.0, "step_size": 1},
+                    {"type": "PARKING_TIME", "price": 6.00, "vat": 21.0, "step_size": 60},
+                ]
+            }
+        ],
+    }
+    assert (await api.put("/api/v1/tariffs/AC-PARK", json=parking)).status_code == 201
+    connector = {"connector_id": 1, "tariff_ids": ["AC-PARK"]}
+    evse = {"evse_code": "NL*KWT*E0009*1", "connectors": [connector]}
+    assert (await api.put("/api/v1/stations/CP-C9/evses/1", json=evse)).status_code == 200
+
+    def status(state: str, minutes: float) -> Any:
+        return call.StatusNotification(
+            connector_id=1, error_code="NoError", status=state, timestamp=at(minutes)
+        )
+
+    async with station_16(server.ocpp_url, "CP-C9") as cp:
+        started = await cp.call(
+            call.StartTransaction(connector_id=1, id_tag=TAG, meter_start=0, timestamp=at(0)),
+            suppress=False,
+        )
+        await cp.call(status("Charging", 0), suppress=False)
+        tx = started.transaction_id
+        full = call.MeterValues(connector_id=1, transaction_id=tx, meter_value=register(10000, 40))
+        await cp.call(full, suppress=False)
+        await cp.call(status("SuspendedEV", 40), suppress=False)
+        stop = call.StopTransaction(meter_stop=10000, timestamp=at(70), transaction_id=tx)
+        await cp.call(stop, suppress=False)
+    (cdr,) = await cdrs_of(api, station_id="CP-C9")
+    assert cdr["total_parking_time"] == 0.5
+    assert cdr["total_parking_cost"] == {"excl_vat": 3.0, "incl_vat": 3.63}
+    assert cdr["total_cost"] == {"excl_vat": 6.0, "incl_vat": 7.26}  # 3.00 energy + 3.00
+    kinds = [[d["type"] for d in p["dimensions"]][:2] for p in cdr["charging_periods"]]
+    assert kinds == [["ENERGY", "TIME"], ["ENERGY", "PARKING_TIME"]]
+
+
+async def test_signed_meter_values_travel_into_the_cdr(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await priced_site(api, "CP-C10")
+    ocmf = 'OCMF|{"FV":"1.0","RD":[{"RV":1.0,"RU":"kWh"}]}|{"SD":"3045022100AB"}'
+
+    def signed(minutes: float, wh: int, context: str) -> list[dict[str, Any]]:
+        value = {
+            "value": wh,
+            "context": context,
+            "measurand": "Energy.Active.Import.Register",
+            "signed_meter_value": {
+                "signed_meter_data": ocmf,
+                "signing_method": "ECDSA-secp256r1-SHA256",
+                "encoding_method": "OCMF",
+                "public_key": "",
+            },
+        }
+        return [{"timestamp": at(minutes), "sampled_value": [value]}]
+
+    async with station_201(server.ocpp_url, "CP-C10") as cp:
+        started = _event201("Started", 0, 0, 0)
+        started.meter_value = signed(0, 0, "Transaction.Begin")
+        await cp.call(started, suppress=False)
+        ended = _event201("Ended", 1, 60, 1000, stopped_reason="Local")
+        ended.meter_value = signed(60, 1000, "Transaction.End")
+        await cp.call(ended, suppress=False)
+    (cdr,) = await cdrs_of(api, station_id="CP-C10")
+    data = cdr["signed_data"]
+    assert data["encoding_method"] == "OCMF"
+    assert [v["nature"] for v in data["signed_values"]] == ["Start", "End"]
+    assert data["signed_values"][0]["signed_data"] == ocmf
+    assert data["signed_values"][0]["plain_data"] == '{"FV":"1.0","RD":[{"RV":1.0,"RU":"kWh"}]}'
