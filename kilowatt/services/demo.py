@@ -8,8 +8,9 @@ from typing import Any
 
 from kilowatt.domain.errors import AlreadyExists
 from kilowatt.domain.locations import Connector, ConnectorStandard, Evse, PowerType
+from kilowatt.domain.tariffs import Tariff
 from kilowatt.domain.tokens import TokenType
-from kilowatt.services import registry
+from kilowatt.services import registry, tariffs
 from kilowatt.services.context import ServiceContext
 
 __all__ = ["DemoFleet", "seed_demo"]
@@ -40,6 +41,50 @@ _SITES: tuple[dict[str, Any], ...] = (
 )
 
 
+def _component(kind: str, price: str, step: int = 1) -> dict[str, Any]:
+    return {"type": kind, "price": Decimal(price), "vat": Decimal(21), "step_size": step}
+
+
+# (tariff, driver group): a public AC tariff, cheaper at night, with parking billed per
+# 5 minutes once the car stops drawing; subscribers pay less for energy and no parking.
+_TARIFFS: tuple[tuple[dict[str, Any], str | None], ...] = (
+    (
+        {
+            "country_code": "NL",
+            "party_id": "KWT",
+            "id": "DEMO-AC",
+            "currency": "EUR",
+            "type": "REGULAR",
+            "tariff_alt_text": [{"language": "en", "text": "0.39/kWh, 0.29/kWh 23-07h"}],
+            "elements": [
+                {
+                    "price_components": [_component("ENERGY", "0.29")],
+                    "restrictions": {"start_time": "23:00", "end_time": "07:00"},
+                },
+                {
+                    "price_components": [
+                        _component("ENERGY", "0.39"),
+                        _component("PARKING_TIME", "6.00", 300),
+                    ]
+                },
+            ],
+        },
+        None,
+    ),
+    (
+        {
+            "country_code": "NL",
+            "party_id": "KWT",
+            "id": "DEMO-AC-SUB",
+            "currency": "EUR",
+            "type": "REGULAR",
+            "elements": [{"price_components": [_component("ENERGY", "0.25")]}],
+        },
+        "subscribers",
+    ),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class DemoFleet:
     station_ids: list[str]
@@ -53,6 +98,8 @@ async def seed_demo(
     """Create what is missing (safe to run on every start)."""
     for site in _SITES:
         await _ignore_existing(registry.create_location(site, ctx))
+    for body, group in _TARIFFS:
+        await tariffs.put_tariff(Tariff.from_ocpi(body), group, ctx)
     ids = [f"{id_prefix}{index:03d}" for index in range(1, stations + 1)]
     passwords = {station_id: f"demo-password-{station_id}" for station_id in ids}
     for index, station_id in enumerate(ids):
@@ -81,6 +128,7 @@ def _evses(station_id: str, index: int) -> list[Evse]:
                     standard=ConnectorStandard.IEC_62196_T2,
                     power_type=PowerType.AC_3_PHASE,
                     max_electric_power_w=22_000,
+                    tariff_ids=tuple(body["id"] for body, _ in _TARIFFS),
                 )
             ],
         )

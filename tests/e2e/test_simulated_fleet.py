@@ -49,6 +49,9 @@ async def test_a_mixed_fleet_completes_transactions_with_energy(
     assert charged & {"FLEET001", "FLEET003"}, "OCPP 1.6 stations delivered energy"
     assert charged & {"FLEET002", "FLEET004"}, "OCPP 2.0.1 stations delivered energy"
     assert all(t["energy_wh"] >= 0 and t["stopped_at"] >= t["started_at"] for t in listed)
+    cdrs = (await api.get("/api/v1/cdrs", params={"limit": 1000})).json()
+    assert sorted(c["session_id"] for c in cdrs) == sorted(t["session_id"] for t in listed)
+    assert all(c["total_energy"] >= 0 and c["total_cost"]["excl_vat"] == 0 for c in cdrs)
     for state in [(await api.get(f"/api/v1/stations/{i}/state")).json() for i in ids]:
         assert state["last_boot_at"] is not None
         assert state["connectors"], "status notifications were stored"

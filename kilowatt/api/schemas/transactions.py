@@ -14,6 +14,7 @@ __all__ = ["MeterSamplePublic", "TransactionDetail", "TransactionPublic"]
 
 class TransactionPublic(BaseModel):
     id: str = Field(description="The id the station knows (1.6 integer as text, 2.0.1 string)")
+    session_id: str = Field(description="The OCPI Session id, also its CDRs' session_id")
     station_id: str
     evse_id: int | None
     connector_id: int | None
@@ -31,9 +32,14 @@ class TransactionPublic(BaseModel):
 
     @classmethod
     def of(cls, transaction: Transaction) -> TransactionPublic:
-        fields = set(cls.model_fields) - {"id", "status"}
+        fields = set(cls.model_fields) - {"id", "session_id", "status"}
         data: dict[str, Any] = {name: getattr(transaction, name) for name in fields}
-        return cls(**data, id=transaction.transaction_id, status=transaction.status.value)
+        return cls(
+            **data,
+            id=transaction.transaction_id,
+            session_id=transaction.pk,
+            status=transaction.status.value,
+        )
 
 
 class MeterSamplePublic(BaseModel):
