@@ -12,22 +12,32 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from kilowatt.domain.alerts import Alert, AlertKind
+from kilowatt.domain.availability import MaintenanceWindow, Period
 from kilowatt.domain.events import Event
 from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction, TransactionEvent
 
 __all__ = [
+    "AlertRepository",
     "ApiKey",
     "ApiKeyRepository",
     "Authorizer",
+    "AvailabilityHistory",
     "Clock",
     "ConnectorStatusReport",
     "EventPublisher",
+    "EvseRef",
     "LocationRepository",
+    "MaintenanceRepository",
+    "MessageFilter",
     "MessageLog",
     "OcppExchange",
+    "Outage",
+    "OutageRepository",
     "Queries",
+    "SilentStation",
     "StationGateway",
     "StationReport",
     "StationRepository",
@@ -35,6 +45,9 @@ __all__ = [
     "TransactionRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "WebhookDelivery",
+    "WebhookOutbox",
+    "WebhookSender",
 ]
 
 
@@ -161,6 +174,10 @@ class TransactionRepository(Protocol):
         """Keep meter samples (once each), with or without a transaction."""
         ...
 
+    async def unmetered_since(self, cutoff: datetime) -> Sequence[Transaction]:
+        """Active transactions with no meter value (nor start) since ``cutoff``."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One atomic change: repositories stage writes; ``commit`` makes them durable together.
@@ -178,6 +195,14 @@ class UnitOfWork(Protocol):
     def tokens(self) -> TokenRepository: ...
     @property
     def transactions(self) -> TransactionRepository: ...
+    @property
+    def alerts(self) -> AlertRepository: ...
+    @property
+    def outages(self) -> OutageRepository: ...
+    @property
+    def webhooks(self) -> WebhookOutbox: ...
+    @property
+    def maintenance(self) -> MaintenanceRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -224,6 +249,10 @@ class MessageLog(Protocol):
         """Keep an exchange; best effort, never delays the answer to the station."""
         ...
 
+    async def prune(self, before: datetime) -> int:
+        """Forget exchanges received before ``before``; returns how many."""
+        ...
+
 
 class Authorizer(Protocol):
     """May this token charge? Local tokens first; driver accounts and roaming extend the chain."""
@@ -261,6 +290,138 @@ class Queries(Protocol):
     async def messages(
         self, station_id: str, *, action: str | None, limit: int, offset: int
     ) -> Sequence[OcppExchange]: ...
+
     async def reports(
         self, station_id: str, *, kind: str | None, limit: int, offset: int
     ) -> Sequence[StationReport]: ...
+    # monitoring (issue 4); also AvailabilityHistory's methods, below
+    async def filtered_messages(
+        self, station_id: str, where: MessageFilter, *, limit: int, offset: int
+    ) -> Sequence[OcppExchange]: ...
+    async def alerts(
+        self,
+        *,
+        state: str | None,
+        kind: str | None,
+        station_id: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[Alert]: ...
+    async def alert(self, alert_id: str) -> Alert | None: ...
+    async def evses(
+        self, *, location_id: str | None, station_id: str | None, evse_id: int | None
+    ) -> Sequence[EvseRef]: ...
+    async def status_changes(
+        self, station_id: str, until: datetime
+    ) -> Sequence[ConnectorStatusReport]: ...
+    async def outages(self, station_id: str, period: Period) -> Sequence[Outage]: ...
+    async def maintenance_windows(
+        self, station_id: str | None, period: Period
+    ) -> Sequence[MaintenanceWindow]: ...
+
+
+# --- monitoring (issue 4) ---
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilter:
+    """Which OCPP exchanges of a station to list (None: any)."""
+
+    action: str | None = None
+    direction: str | None = None  # "in" | "out"
+    errors_only: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """A stretch during which a station was not heard from; ``ended_at`` None: still silent."""
+
+    id: str
+    station_id: str
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SilentStation:
+    station_id: str
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """One webhook call in the outbox: the body is fixed when the event happens."""
+
+    id: str
+    event: str
+    body: str
+    created_at: datetime
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # None: delivered or given up
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EvseRef:
+    station_id: str
+    evse_id: int
+
+
+class AlertRepository(Protocol):
+    async def get(self, alert_id: str) -> Alert | None: ...
+    async def active(self, kind: AlertKind, station_id: str | None = None) -> Sequence[Alert]:
+        """Open or acknowledged alerts of a kind, of one station or of all."""
+        ...
+
+    def add(self, alert: Alert) -> None: ...
+    def save(self, alert: Alert) -> None: ...
+
+
+class OutageRepository(Protocol):
+    async def silent_stations(self, cutoff: datetime) -> Sequence[SilentStation]:
+        """Stations last heard from before ``cutoff``."""
+        ...
+
+    async def open_outages(self) -> Sequence[Outage]: ...
+    def save(self, outage: Outage) -> None: ...
+
+
+class WebhookOutbox(Protocol):
+    def add(self, delivery: WebhookDelivery) -> None: ...
+    async def due(self, now: datetime, limit: int) -> Sequence[WebhookDelivery]: ...
+    def save(self, delivery: WebhookDelivery) -> None: ...
+
+
+class MaintenanceRepository(Protocol):
+    async def get(self, window_id: str) -> MaintenanceWindow | None: ...
+    def add(self, window: MaintenanceWindow) -> None: ...
+    def delete(self, window_id: str) -> None: ...
+
+
+class WebhookSender(Protocol):
+    async def send(self, delivery: WebhookDelivery) -> None:
+        """POST the delivery's body, signed; raises ``DeliveryFailed`` when not taken."""
+        ...
+
+
+class AvailabilityHistory(Protocol):
+    """What availability is computed from (the read side)."""
+
+    async def evses(
+        self, *, location_id: str | None, station_id: str | None, evse_id: int | None
+    ) -> Sequence[EvseRef]: ...
+    async def status_changes(
+        self, station_id: str, until: datetime
+    ) -> Sequence[ConnectorStatusReport]:
+        """The station's statuses reported before ``until``, oldest first."""
+        ...
+
+    async def outages(self, station_id: str, period: Period) -> Sequence[Outage]: ...
+    async def maintenance_windows(
+        self, station_id: str | None, period: Period
+    ) -> Sequence[MaintenanceWindow]:
+        """Windows overlapping ``period``, of one station or of all."""
+        ...

@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from itertools import pairwise
 
 from kilowatt.domain.errors import InvalidValue
 
-__all__ = ["DOWN_STATUSES", "Period", "StatusChange", "Uptime", "evse_uptime"]
+__all__ = ["DOWN_STATUSES", "MaintenanceWindow", "Period", "StatusChange", "Uptime", "evse_uptime"]
 
 #: Reported statuses during which an EVSE cannot charge (OCPP 1.6 and 2.0.1 spellings).
 DOWN_STATUSES = frozenset({"Faulted", "Unavailable"})
@@ -107,7 +108,7 @@ def evse_uptime(
         cuts.update(t for t in (window.start, window.end) if period.covers(t))
     bounds = sorted(cuts)
     total = Uptime()
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in pairwise(bounds):
         total += _judge(start, end - start, ordered, outages, maintenance)
     return total
 
@@ -141,3 +142,20 @@ def _latest_by_source(changes: Iterable[StatusChange]) -> dict[int | None, str]:
     for change in changes:  # in time order: later ones overwrite
         latest[change.connector_id] = change.status
     return latest
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceWindow:
+    """Announced maintenance of a station (``evse_id`` None) or one of its EVSEs: excluded
+    from its availability."""
+
+    id: str
+    station_id: str
+    evse_id: int | None
+    period: Period
+    reason: str
+    created_by: str
+    created_at: datetime
+
+    def applies_to(self, station_id: str, evse_id: int) -> bool:
+        return self.station_id == station_id and self.evse_id in (None, evse_id)

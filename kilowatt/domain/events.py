@@ -8,6 +8,7 @@ from datetime import datetime
 __all__ = [
     "ConnectorStatusChanged",
     "Event",
+    "FirmwareStatusChanged",
     "StationBooted",
     "StationConnected",
     "StationDisconnected",
@@ -69,3 +70,9 @@ class TransactionEnded(Event):
     transaction_id: str
     stopped_at: datetime | None
     energy_wh: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FirmwareStatusChanged(Event):
+    station_id: str
+    status: str  # as reported in FirmwareStatusNotification

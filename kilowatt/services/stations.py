@@ -177,4 +177,8 @@ async def record_report(report: StationReport, ctx: ServiceContext) -> None:
             setattr(station, field, str(report.payload.get("status")))
             uow.stations.save(station)
         uow.stations.record_report(report)
+        if report.kind == "FirmwareStatusNotification":
+            status = str(report.payload.get("status"))
+            uow.record(events.FirmwareStatusChanged(report.station_id, status))
         await uow.commit()
+    await ctx.events.publish(uow.collect_events())

@@ -12,6 +12,7 @@ from kilowatt.domain.tokens import IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction
 from kilowatt.ports import ConnectorStatusReport, OcppExchange, StationReport
 from kilowatt.store import mapping, tables
+from kilowatt.store.monitoring import MonitoringReads
 from kilowatt.store.repositories import StoreContext
 
 __all__ = ["SqlQueries"]
@@ -29,7 +30,7 @@ _STATUS_FIELDS = (
 )
 
 
-class SqlQueries:
+class SqlQueries(MonitoringReads):
     def __init__(self, context: StoreContext) -> None:
         self._context = context
 

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 
 from kilowatt.domain.events import Event
+from kilowatt.store import monitoring
 from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.repositories import (
     ApiKeyRepository,
@@ -51,6 +52,22 @@ class SqlUnitOfWork:
     @cached_property
     def transactions(self) -> TransactionRepository:
         return TransactionRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def alerts(self) -> monitoring.AlertRepository:
+        return monitoring.AlertRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def outages(self) -> monitoring.OutageRepository:
+        return monitoring.OutageRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def webhooks(self) -> monitoring.WebhookOutbox:
+        return monitoring.WebhookOutbox(self._context, self._writes, self._touched)
+
+    @cached_property
+    def maintenance(self) -> monitoring.MaintenanceRepository:
+        return monitoring.MaintenanceRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self
