@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 import kilowatt
 from kilowatt.api.deps import Backend, require_key
 from kilowatt.api.routes import (
+    alerts,
+    availability,
     commands,
     evses,
     health,
@@ -66,6 +68,8 @@ def create_api(
     app.include_router(health.router, prefix="/api/v1")
     secured = [Depends(require_key)]
     for module in (locations, stations, evses, station_logs, commands, tokens, transactions):
+        app.include_router(module.router, prefix="/api/v1", dependencies=secured)
+    for module in (alerts, availability):  # monitoring (issue 4)
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     return app
 

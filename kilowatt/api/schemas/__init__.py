@@ -19,6 +19,14 @@ from kilowatt.api.schemas.locations import (
     RegularHoursModel,
 )
 from kilowatt.api.schemas.logs import OcppMessagePublic, StationReportPublic
+from kilowatt.api.schemas.monitoring import (
+    AlertPublic,
+    AvailabilityPublic,
+    EvseAvailabilityPublic,
+    MaintenanceCreate,
+    MaintenancePublic,
+    UptimePublic,
+)
 from kilowatt.api.schemas.stations import (
     ConnectorIn,
     ConnectorPublic,
@@ -39,10 +47,13 @@ from kilowatt.api.schemas.transactions import (
 )
 
 __all__ = [
+    "AlertPublic",
     "AvailabilityCommand",
+    "AvailabilityPublic",
     "ConnectorIn",
     "ConnectorPublic",
     "ConnectorStatusPublic",
+    "EvseAvailabilityPublic",
     "EvseBody",
     "EvseIn",
     "EvsePublic",
@@ -51,6 +62,8 @@ __all__ = [
     "LocationCreate",
     "LocationPublic",
     "LocationUpdate",
+    "MaintenanceCreate",
+    "MaintenancePublic",
     "MeterSamplePublic",
     "OcppMessagePublic",
     "RegularHoursModel",
@@ -68,4 +81,5 @@ __all__ = [
     "TransactionDetail",
     "TransactionPublic",
     "UnlockCommand",
+    "UptimePublic",
 ]
