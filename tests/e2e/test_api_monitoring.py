@@ -1,0 +1,388 @@
+"""Monitoring end to end: real OCPP stations report faults and fall silent, alerts open and
+resolve themselves, signed webhooks reach a real HTTP receiver (also after it was down), and
+availability comes out exact from a known status history."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from ocpp.v16 import call
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from kilowatt.adapters.clock import FixedClock
+from kilowatt.services import monitoring
+from tests.conftest import RunningServer, free_port, settings_for
+from tests.support import TAG, eventually, register_station, register_token, station_16, stored_rows
+
+SECRET = "webhook-secret-for-tests"
+ADMIN = "admin (configured)"  # the name of the API key the test server is started with
+DAY = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+@dataclass
+class Delivery:
+    headers: dict[str, str]
+    body: dict[str, Any]
+    signature_ok: bool
+
+
+@dataclass
+class WebhookReceiver:
+    """A real HTTP server on 127.0.0.1 that checks the signature of what it receives."""
+
+    port: int = field(default_factory=free_port)
+    received: list[Delivery] = field(default_factory=list)
+    _server: uvicorn.Server | None = None
+    _task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/alerts"
+
+    async def _hook(self, request: Request) -> Response:
+        raw = (await request.body()).decode()
+        timestamp = request.headers["x-kilowatt-timestamp"]
+        digest = hmac.new(SECRET.encode(), f"{timestamp}.{raw}".encode(), hashlib.sha256)
+        expected = f"sha256={digest.hexdigest()}"
+        ok = hmac.compare_digest(expected, request.headers["x-kilowatt-signature"])
+        self.received.append(Delivery(dict(request.headers), json.loads(raw), ok))
+        return Response(status_code=204 if ok else 401)
+
+    async def start(self) -> None:
+        app = Starlette(routes=[Route("/hooks/alerts", self._hook, methods=["POST"])])
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():
+                await self._task
+                raise RuntimeError("the webhook receiver did not start")
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await asyncio.wait_for(self._task, 10)
+
+    async def events(self) -> list[str]:
+        return [d.body["event"] for d in self.received]
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[WebhookReceiver]:
+    hooks = WebhookReceiver()
+    try:
+        yield hooks
+    finally:
+        await hooks.stop()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(DAY + timedelta(hours=8))
+
+
+@pytest.fixture
+async def monitored(
+    database_url: str, receiver: WebhookReceiver, clock: FixedClock
+) -> AsyncIterator[RunningServer]:
+    """A server on a fixed clock whose alerts go to the receiver; sweeps only when told."""
+    settings = settings_for(
+        database_url,
+        alert_webhook_url=receiver.url,
+        alert_webhook_secret=SECRET,
+        webhook_poll_interval_s=0.05,
+        webhook_retry_base_s=0.01,
+        monitor_interval_s=3600,
+        offline_grace_s=600,
+        offline_alert_after_s=900,
+        meter_values_alert_after_s=1800,
+    )
+    running = RunningServer(settings, clock)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture
+async def api(monitored: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with monitored.client() as client:
+        yield client
+
+
+def _status(connector: int, status: str, at: datetime, error: str = "NoError") -> Any:
+    return call.StatusNotification(
+        connector_id=connector, error_code=error, status=status, timestamp=at.isoformat()
+    )
+
+
+_BOOT = call.BootNotification(charge_point_vendor="ACME", charge_point_model="AC22")
+
+
+async def _alerts(api: httpx.AsyncClient, **filters: str) -> list[dict[str, Any]]:
+    response = await api.get("/api/v1/alerts", params=filters)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+async def test_a_fault_opens_an_alert_that_is_signed_acknowledged_and_resolves_itself(
+    monitored: RunningServer,
+    api: httpx.AsyncClient,
+    receiver: WebhookReceiver,
+    clock: FixedClock,
+) -> None:
+    await receiver.start()
+    await register_station(api, "CP-MON-1")
+    async with station_16(monitored.ocpp_url, "CP-MON-1") as cp:
+        await cp.call(_BOOT, suppress=False)
+        await cp.call(_status(1, "Faulted", clock.now(), "GroundFailure"), suppress=False)
+        await cp.call(_status(1, "Faulted", clock.now(), "GroundFailure"), suppress=False)
+
+        [alert] = await _alerts(api, station_id="CP-MON-1")
+        assert alert["kind"] == "connector_faulted"
+        assert (alert["subject"], alert["detail"], alert["state"]) == (
+            "1/1",
+            "GroundFailure",
+            "open",
+        )
+        await eventually(receiver.events, lambda events: len(events) >= 1)
+        [opened] = receiver.received
+        assert opened.signature_ok
+        assert opened.body["event"] == "alert.opened"
+        assert opened.body["alert"]["id"] == alert["id"]
+
+        clock.advance(timedelta(minutes=3))
+        acked = await api.post(f"/api/v1/alerts/{alert['id']}/acknowledge")
+        assert acked.status_code == 200, acked.text
+        assert acked.json()["state"] == "acknowledged"
+        assert acked.json()["acknowledged_by"] == ADMIN
+        assert acked.json()["acknowledged_at"] == "2025-06-01T08:03:00Z"
+        again = await api.post(f"/api/v1/alerts/{alert['id']}/acknowledge")
+        assert again.status_code == 409
+
+        clock.advance(timedelta(minutes=7))
+        await cp.call(_status(1, "Available", clock.now()), suppress=False)
+
+    resolved = (await api.get(f"/api/v1/alerts/{alert['id']}")).json()
+    assert (resolved["state"], resolved["resolved_by"]) == ("resolved", "system")
+    assert resolved["resolved_at"] == "2025-06-01T08:10:00Z"
+    assert await _alerts(api, state="open") == []
+    expected = ["alert.opened", "alert.acknowledged", "alert.resolved"]
+    assert await eventually(receiver.events, lambda events: len(events) >= 3) == expected
+    assert all(delivery.signature_ok for delivery in receiver.received)
+
+
+async def test_a_webhook_is_retried_until_the_receiver_is_back(
+    monitored: RunningServer,
+    api: httpx.AsyncClient,
+    receiver: WebhookReceiver,
+    clock: FixedClock,
+    database_url: str,
+) -> None:
+    await register_station(api, "CP-MON-2")
+    async with station_16(monitored.ocpp_url, "CP-MON-2") as cp:
+        await cp.call(_BOOT, suppress=False)
+        await cp.call(_status(2, "Faulted", clock.now(), "HighTemperature"), suppress=False)
+
+    async def attempts() -> list[dict[str, Any]]:
+        return await stored_rows(database_url, "SELECT * FROM webhook_deliveries")
+
+    failing = await eventually(attempts, lambda rows: rows[0]["attempts"] >= 2)
+    assert failing[0]["delivered_at"] is None
+    assert failing[0]["last_error"].startswith("ConnectError")
+
+    # The retry waits base · 2^(n-1) by the server's clock: move it past any backoff.
+    clock.advance(timedelta(hours=2))
+    await receiver.start()
+    await eventually(receiver.events, lambda events: len(events) >= 1, timeout_s=5)
+    [delivery] = receiver.received
+    assert delivery.signature_ok
+    assert delivery.body["alert"]["detail"] == "HighTemperature"
+    assert delivery.headers["x-kilowatt-delivery"] == failing[0]["id"]
+    delivered = await eventually(attempts, lambda rows: rows[0]["delivered_at"] is not None)
+    assert delivered[0]["attempts"] > failing[0]["attempts"]
+
+
+async def test_a_silent_station_goes_offline_after_the_grace_and_comes_back(
+    monitored: RunningServer,
+    api: httpx.AsyncClient,
+    receiver: WebhookReceiver,
+    clock: FixedClock,
+    database_url: str,
+) -> None:
+    await receiver.start()
+    await register_station(api, "CP-MON-3")
+    ctx = monitored.app.ctx
+    async with station_16(monitored.ocpp_url, "CP-MON-3") as cp:
+        await cp.call(_BOOT, suppress=False)  # heard from at 08:00
+
+        clock.advance(timedelta(minutes=9))
+        await monitoring.sweep(ctx, clock.now())
+        assert await stored_rows(database_url, "SELECT * FROM station_outages") == []
+
+        clock.advance(timedelta(minutes=2))  # 11 min of silence: offline, no alert yet
+        await monitoring.sweep(ctx, clock.now())
+        [outage] = await stored_rows(database_url, "SELECT * FROM station_outages")
+        assert outage["ended_at"] is None
+        assert await _alerts(api, kind="station_offline") == []
+
+        clock.advance(timedelta(minutes=5))  # 16 min: an alert
+        await monitoring.sweep(ctx, clock.now())
+        await monitoring.sweep(ctx, clock.now())  # sweeping twice changes nothing
+        [alert] = await _alerts(api, kind="station_offline")
+        assert (alert["station_id"], alert["state"]) == ("CP-MON-3", "open")
+
+        await cp.call(call.Heartbeat(), suppress=False)
+        await monitoring.sweep(ctx, clock.now())
+
+    [alert] = await _alerts(api, kind="station_offline")
+    assert (alert["state"], alert["resolved_by"]) == ("resolved", "system")
+    [outage] = await stored_rows(database_url, "SELECT * FROM station_outages")
+    assert outage["ended_at"] is not None
+    expected = ["alert.opened", "alert.resolved"]
+    assert await eventually(receiver.events, lambda events: len(events) >= 2) == expected
+
+
+async def test_a_transaction_without_meter_values_raises_an_alert_until_it_meters(
+    monitored: RunningServer, api: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    await register_station(api, "CP-MON-4")
+    await register_token(api, TAG)
+    ctx = monitored.app.ctx
+    async with station_16(monitored.ocpp_url, "CP-MON-4") as cp:
+        await cp.call(_BOOT, suppress=False)
+        start = call.StartTransaction(
+            connector_id=1, id_tag=TAG, meter_start=100, timestamp=clock.now().isoformat()
+        )
+        tx = (await cp.call(start, suppress=False)).transaction_id
+
+        clock.advance(timedelta(minutes=20))
+        await monitoring.sweep(ctx, clock.now())
+        assert await _alerts(api, kind="meter_values_missing") == []
+
+        clock.advance(timedelta(minutes=11))
+        await monitoring.sweep(ctx, clock.now())
+        [alert] = await _alerts(api, kind="meter_values_missing")
+        assert (alert["subject"], alert["state"]) == (str(tx), "open")
+
+        sample = {"value": "900", "measurand": "Energy.Active.Import.Register", "unit": "Wh"}
+        reading = [{"timestamp": clock.now().isoformat(), "sampled_value": [sample]}]
+        await cp.call(
+            call.MeterValues(connector_id=1, transaction_id=tx, meter_value=reading),
+            suppress=False,
+        )
+        await monitoring.sweep(ctx, clock.now())
+
+    [alert] = await _alerts(api, kind="meter_values_missing")
+    assert (alert["state"], alert["resolved_by"]) == ("resolved", "system")
+
+
+async def test_an_operator_resolves_an_alert_and_resolving_twice_conflicts(
+    monitored: RunningServer, api: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    await register_station(api, "CP-MON-5")
+    async with station_16(monitored.ocpp_url, "CP-MON-5") as cp:
+        await cp.call(_BOOT, suppress=False)
+        await cp.call(_status(1, "Faulted", clock.now(), "OtherError"), suppress=False)
+    [alert] = await _alerts(api, state="open")
+    resolved = await api.post(f"/api/v1/alerts/{alert['id']}/resolve")
+    assert (resolved.json()["state"], resolved.json()["resolved_by"]) == ("resolved", ADMIN)
+    assert (await api.post(f"/api/v1/alerts/{alert['id']}/resolve")).status_code == 409
+    assert (await api.post("/api/v1/alerts/nope/acknowledge")).status_code == 404
+
+
+async def test_availability_of_a_known_day_is_exact(
+    monitored: RunningServer,
+    api: httpx.AsyncClient,
+    clock: FixedClock,
+) -> None:
+    """24 h: 30 min faulted, 1 h offline, 2 h announced maintenance → 20.5 h / 22 h = 41/44."""
+    await register_station(api, "CP-MON-6")
+    ctx = monitored.app.ctx
+    async with station_16(monitored.ocpp_url, "CP-MON-6") as cp:
+        await cp.call(_BOOT, suppress=False)  # heard from at 08:00
+        await cp.call(_status(1, "Available", DAY - timedelta(hours=1)), suppress=False)
+        await cp.call(_status(1, "Faulted", DAY + timedelta(hours=6)), suppress=False)
+        await cp.call(_status(1, "Available", DAY + timedelta(hours=6.5)), suppress=False)
+        clock.advance(timedelta(minutes=15))
+        await monitoring.sweep(ctx, clock.now())  # offline since 08:00
+        clock.advance(timedelta(minutes=45))
+        await cp.call(call.Heartbeat(), suppress=False)  # back at 09:00
+        await monitoring.sweep(ctx, clock.now())
+    maintenance = {
+        "station_id": "CP-MON-6",
+        "starts_at": "2025-06-01T20:00:00Z",
+        "ends_at": "2025-06-01T22:00:00+00:00",
+        "reason": "replace the cable",
+    }
+    created = await api.post("/api/v1/maintenance-windows", json=maintenance)
+    assert created.status_code == 201, created.text
+    assert created.json()["created_by"] == ADMIN
+    clock.advance(timedelta(hours=20))
+
+    day = {"from": "2025-06-01T00:00:00Z", "to": "2025-06-02T00:00:00Z"}
+    response = await api.get("/api/v1/availability", params=day | {"station_id": "CP-MON-6"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["uptime_percent"] == "93.182"
+    assert (body["seconds_up"], body["seconds_down"], body["seconds_excluded"]) == (
+        73800,
+        5400,
+        7200,
+    )
+    assert [(e["station_id"], e["evse_id"]) for e in body["evses"]] == [("CP-MON-6", 1)]
+
+    fleet = (await api.get("/api/v1/availability", params=day)).json()
+    assert fleet["uptime_percent"] == "93.182"
+    windows = await api.get("/api/v1/maintenance-windows", params=day)
+    assert [w["reason"] for w in windows.json()] == ["replace the cable"]
+    deleted = await api.delete(f"/api/v1/maintenance-windows/{created.json()['id']}")
+    assert deleted.status_code == 204
+    without = await api.get("/api/v1/availability", params=day | {"station_id": "CP-MON-6"})
+    assert without.json()["seconds_down"] == 5400
+    assert without.json()["seconds_up"] == 73800 + 7200
+
+
+async def test_the_message_log_filters_by_direction_error_and_time(
+    monitored: RunningServer, api: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    await register_station(api, "CP-MON-7")
+    async with station_16(monitored.ocpp_url, "CP-MON-7") as cp:
+        await cp.call(_BOOT, suppress=False)
+        clock.advance(timedelta(minutes=1))
+        await cp.call(call.Heartbeat(), suppress=False)
+
+    url = "/api/v1/stations/CP-MON-7/messages"
+
+    async def actions(**params: str) -> list[str]:
+        response = await api.get(url, params=params)
+        assert response.status_code == 200, response.text
+        return [m["action"] for m in response.json()]
+
+    await eventually(actions, lambda found: len(found) == 2)
+    assert await actions(direction="in") == ["Heartbeat", "BootNotification"]
+    assert await actions(direction="out") == []
+    assert await actions(errors_only="true") == []
+    assert await actions(since="2025-06-01T08:00:30Z") == ["Heartbeat"]
+    assert await actions(until="2025-06-01T08:00:30Z") == ["BootNotification"]
+    assert (await api.get(url, params={"since": "2025-06-01T08:00:30"})).status_code == 422
+
+    pruned = await monitored.app.store.prune(DAY + timedelta(hours=8, seconds=30))
+    assert pruned == 1
+    assert await actions() == ["Heartbeat"]
