@@ -16,6 +16,7 @@ from kilowatt.domain.alerts import Alert, AlertKind
 from kilowatt.domain.availability import MaintenanceWindow, Period
 from kilowatt.domain.events import Event
 from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.tickets import Ticket
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction, TransactionEvent
 
@@ -41,6 +42,7 @@ __all__ = [
     "StationGateway",
     "StationReport",
     "StationRepository",
+    "TicketRepository",
     "TokenRepository",
     "TransactionRepository",
     "UnitOfWork",
@@ -203,6 +205,8 @@ class UnitOfWork(Protocol):
     def webhooks(self) -> WebhookOutbox: ...
     @property
     def maintenance(self) -> MaintenanceRepository: ...
+    @property
+    def tickets(self) -> TicketRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -318,6 +322,17 @@ class Queries(Protocol):
     async def maintenance_windows(
         self, station_id: str | None, period: Period
     ) -> Sequence[MaintenanceWindow]: ...
+    async def tickets(
+        self,
+        *,
+        state: str | None,
+        station_id: str | None,
+        assignee: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[Ticket]:
+        """Without their comments, newest first."""
+        ...
 
 
 # --- monitoring (issue 4) ---
@@ -424,4 +439,15 @@ class AvailabilityHistory(Protocol):
         self, station_id: str | None, period: Period
     ) -> Sequence[MaintenanceWindow]:
         """Windows overlapping ``period``, of one station or of all."""
+        ...
+
+
+class TicketRepository(Protocol):
+    async def get(self, ticket_id: str) -> Ticket | None:
+        """The ticket with its comments, oldest first."""
+        ...
+
+    def add(self, ticket: Ticket) -> None: ...
+    def save(self, ticket: Ticket) -> None:
+        """The ticket's fields, and any comment not stored yet."""
         ...

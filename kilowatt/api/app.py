@@ -20,6 +20,7 @@ from kilowatt.api.routes import (
     locations,
     station_logs,
     stations,
+    tickets,
     tokens,
     transactions,
 )
@@ -69,7 +70,7 @@ def create_api(
     secured = [Depends(require_key)]
     for module in (locations, stations, evses, station_logs, commands, tokens, transactions):
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
-    for module in (alerts, availability):  # monitoring (issue 4)
+    for module in (alerts, availability, tickets):  # monitoring (issue 4)
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     return app
 

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from kilowatt.domain.alerts import Alert, AlertKind, AlertState
 from kilowatt.domain.availability import MaintenanceWindow, Period
+from kilowatt.domain.tickets import Comment, Ticket, TicketState
 from kilowatt.ports import (
     ConnectorStatusReport,
     EvseRef,
@@ -28,6 +29,7 @@ __all__ = [
     "MaintenanceRepository",
     "MonitoringReads",
     "OutageRepository",
+    "TicketRepository",
     "WebhookOutbox",
 ]
 
@@ -97,6 +99,32 @@ class MaintenanceRepository(_Repository):
 
     def delete(self, window_id: str) -> None:
         self._stage(self._sql.delete(tables.maintenance_windows, {"id": window_id}))
+
+
+class TicketRepository(_Repository):
+    async def get(self, ticket_id: str) -> Ticket | None:
+        t, c = tables.tickets, tables.ticket_comments
+        row = await self._context.fetch_one(select(t).where(t.c.id == ticket_id))
+        if row is None:
+            return None
+        statement = select(c).where(c.c.ticket_id == ticket_id).order_by(c.c.created_at, c.c.id)
+        comments = [_comment(r) for r in await self._context.fetch_all(statement)]
+        return _ticket(row, comments)
+
+    def add(self, ticket: Ticket) -> None:
+        self._stage(self._sql.insert(tables.tickets, _ticket_row(ticket)))
+        self._stage_comments(ticket)
+
+    def save(self, ticket: Ticket) -> None:
+        self._stage(self._sql.upsert(tables.tickets, _ticket_row(ticket)))
+        self._stage_comments(ticket)
+
+    def _stage_comments(self, ticket: Ticket) -> None:
+        for comment in ticket.comments:  # comments never change: the stored ones are ignored
+            row: dict[str, Any] = {"id": comment.id, "ticket_id": ticket.id}
+            row |= {"author": comment.author, "body": comment.body}
+            row |= {"created_at": comment.created_at}
+            self._stage(self._sql.insert_ignore(tables.ticket_comments, row))
 
 
 class MonitoringReads:
@@ -185,6 +213,26 @@ class MonitoringReads:
             statement = statement.where(t.c.station_id == station_id)
         return [_window(row) for row in await self._context.fetch_all(statement)]
 
+    async def tickets(
+        self,
+        *,
+        state: str | None,
+        station_id: str | None,
+        assignee: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[Ticket]:
+        t = tables.tickets
+        statement = select(t).order_by(t.c.created_at.desc(), t.c.id)
+        for column, value in (
+            (t.c.state, state),
+            (t.c.station_id, station_id),
+            (t.c.assignee, assignee),
+        ):
+            if value is not None:
+                statement = statement.where(column == value)
+        return [_ticket(row, []) for row in await self._page(statement, limit, offset)]
+
     async def _page(self, statement: Select[Any], limit: int, offset: int) -> list[dict[str, Any]]:
         return await self._context.fetch_all(statement.limit(limit).offset(offset))
 
@@ -228,3 +276,16 @@ def _window_row(window: MaintenanceWindow) -> dict[str, Any]:
         "created_by": window.created_by,
         "created_at": window.created_at,
     }
+
+
+def _ticket(row: dict[str, Any], comments: list[Comment]) -> Ticket:
+    return Ticket(**row | {"state": TicketState(row["state"]), "comments": comments})
+
+
+def _ticket_row(ticket: Ticket) -> dict[str, Any]:
+    names = (n for n in Ticket.__dataclass_fields__ if n != "comments")
+    return {n: getattr(ticket, n) for n in names} | {"state": ticket.state.value}
+
+
+def _comment(row: dict[str, Any]) -> Comment:
+    return Comment(row["id"], row["author"], row["body"], row["created_at"])

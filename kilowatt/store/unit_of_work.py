@@ -69,6 +69,10 @@ class SqlUnitOfWork:
     def maintenance(self) -> monitoring.MaintenanceRepository:
         return monitoring.MaintenanceRepository(self._context, self._writes, self._touched)
 
+    @cached_property
+    def tickets(self) -> monitoring.TicketRepository:
+        return monitoring.TicketRepository(self._context, self._writes, self._touched)
+
     async def __aenter__(self) -> Self:
         return self
 

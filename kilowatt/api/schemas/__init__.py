@@ -39,6 +39,13 @@ from kilowatt.api.schemas.stations import (
     StationStatePublic,
     StationUpdate,
 )
+from kilowatt.api.schemas.tickets import (
+    CommentCreate,
+    CommentPublic,
+    TicketCreate,
+    TicketPublic,
+    TicketUpdate,
+)
 from kilowatt.api.schemas.tokens import TokenCreate, TokenPublic, TokenUpdate
 from kilowatt.api.schemas.transactions import (
     MeterSamplePublic,
@@ -50,6 +57,8 @@ __all__ = [
     "AlertPublic",
     "AvailabilityCommand",
     "AvailabilityPublic",
+    "CommentCreate",
+    "CommentPublic",
     "ConnectorIn",
     "ConnectorPublic",
     "ConnectorStatusPublic",
@@ -75,6 +84,9 @@ __all__ = [
     "StationStatePublic",
     "StationUpdate",
     "StopCommand",
+    "TicketCreate",
+    "TicketPublic",
+    "TicketUpdate",
     "TokenCreate",
     "TokenPublic",
     "TokenUpdate",
