@@ -29,6 +29,7 @@ class AlertKind(StrEnum):
     METER_VALUES_MISSING = "meter_values_missing"  # subject: the transaction id
     BOOT_REJECTED = "boot_rejected"  # subject: ""
     FIRMWARE_UPDATE_FAILED = "firmware_update_failed"  # subject: ""
+    COMPONENT_PROBLEM = "component_problem"  # 2.0.1 NotifyEvent; subject: "component@evse/conn"
 
 
 class AlertState(StrEnum):

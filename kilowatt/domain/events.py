@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 __all__ = [
     "ConnectorStatusChanged",
     "Event",
-    "FirmwareStatusChanged",
     "StationBooted",
     "StationConnected",
     "StationDisconnected",
+    "StationReported",
     "TransactionEnded",
     "TransactionMetered",
     "TransactionStarted",
@@ -73,6 +75,9 @@ class TransactionEnded(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class FirmwareStatusChanged(Event):
+class StationReported(Event):
+    """A report kept as sent: NotifyEvent, FirmwareStatusNotification... (camelCase payload)."""
+
     station_id: str
-    status: str  # as reported in FirmwareStatusNotification
+    kind: str  # the OCPP action
+    payload: Mapping[str, Any]

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from kilowatt.domain import events
 from kilowatt.domain.alerts import SYSTEM, Alert, AlertKind
@@ -17,7 +19,7 @@ from kilowatt.ports import Outage, UnitOfWork
 from kilowatt.services import webhooks
 from kilowatt.services.context import ServiceContext
 
-__all__ = ["FIRMWARE_FAILURES", "Monitor", "acknowledge", "resolve", "sweep"]
+__all__ = ["FIRMWARE_FAILURES", "Monitor", "acknowledge", "problems", "resolve", "sweep"]
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +124,8 @@ class Monitor:
                 if status in ("Accepted", "Rejected"):
                     detail = "BootNotification rejected" if status == "Rejected" else None
                     await _raise_or_clear(self.ctx, AlertKind.BOOT_REJECTED, station_id, "", detail)
-            case events.FirmwareStatusChanged(station_id=station_id, status=status):
-                await self._firmware(station_id, status)
+            case events.StationReported(station_id=station_id, kind=kind, payload=payload):
+                await self._report(station_id, kind, payload)
             case events.StationConnected(station_id=station_id):
                 await self._back_online(station_id)
 
@@ -132,6 +134,14 @@ class Monitor:
         detail = (event.error_code or "Faulted") if event.status == "Faulted" else None
         kind = AlertKind.CONNECTOR_FAULTED
         await _raise_or_clear(self.ctx, kind, event.station_id, subject, detail)
+
+    async def _report(self, station_id: str, kind: str, payload: Mapping[str, Any]) -> None:
+        if kind == "FirmwareStatusNotification":
+            await self._firmware(station_id, str(payload.get("status")))
+        elif kind == "NotifyEvent":
+            problem = AlertKind.COMPONENT_PROBLEM
+            for subject, detail in problems(payload):
+                await _raise_or_clear(self.ctx, problem, station_id, subject, detail)
 
     async def _firmware(self, station_id: str, status: str) -> None:
         kind = AlertKind.FIRMWARE_UPDATE_FAILED
@@ -178,3 +188,25 @@ async def _alert(uow: UnitOfWork, alert_id: str) -> Alert:
     if alert is None:
         raise NotFound(f"no alert {alert_id}")
     return alert
+
+
+def problems(payload: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+    """The ``Problem`` variables a 2.0.1 NotifyEvent reports, as (subject, detail): detail None
+    when the problem is gone (``actualValue`` false, or the event ``cleared``).
+
+    >>> problems({"eventData": [{"component": {"name": "FanCtrlr"},
+    ...     "variable": {"name": "Problem"}, "actualValue": "true", "techCode": "stalled"}]})
+    [('FanCtrlr', 'stalled')]
+    """
+    found: list[tuple[str, str | None]] = []
+    for event in payload.get("eventData", []):
+        if event.get("variable", {}).get("name") != "Problem":
+            continue
+        component = event.get("component", {})
+        subject = str(component.get("name", ""))
+        if evse := component.get("evse"):
+            subject += f"@{evse.get('id')}/{evse.get('connectorId', 0)}"
+        active = str(event.get("actualValue")).lower() == "true" and not event.get("cleared")
+        detail = event.get("techInfo") or event.get("techCode") or "Problem"
+        found.append((subject[:64], str(detail)[:255] if active else None))
+    return found

@@ -177,8 +177,6 @@ async def record_report(report: StationReport, ctx: ServiceContext) -> None:
             setattr(station, field, str(report.payload.get("status")))
             uow.stations.save(station)
         uow.stations.record_report(report)
-        if report.kind == "FirmwareStatusNotification":
-            status = str(report.payload.get("status"))
-            uow.record(events.FirmwareStatusChanged(report.station_id, status))
+        uow.record(events.StationReported(report.station_id, report.kind, report.payload))
         await uow.commit()
     await ctx.events.publish(uow.collect_events())

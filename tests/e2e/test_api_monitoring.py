@@ -17,6 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from ocpp.v16 import call
+from ocpp.v201 import call as call201
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +26,15 @@ from starlette.routing import Route
 from kilowatt.adapters.clock import FixedClock
 from kilowatt.services import monitoring
 from tests.conftest import RunningServer, free_port, settings_for
-from tests.support import TAG, eventually, register_station, register_token, station_16, stored_rows
+from tests.support import (
+    TAG,
+    eventually,
+    register_station,
+    register_token,
+    station_16,
+    station_201,
+    stored_rows,
+)
 
 SECRET = "webhook-secret-for-tests"
 ADMIN = "admin (configured)"  # the name of the API key the test server is started with
@@ -428,3 +437,64 @@ async def test_a_ticket_from_an_alert_is_assigned_commented_and_resolved(
     assert (await api.get("/api/v1/tickets", params={"state": "open"})).json() == []
     missing = await api.post("/api/v1/tickets", json=draft | {"station_id": "CP-NOPE"})
     assert missing.status_code == 404
+
+
+async def test_a_refused_boot_and_a_failed_firmware_update_open_alerts_until_fixed(
+    monitored: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await register_station(api, "CP-MON-9", registration_status="Rejected")
+    async with station_16(monitored.ocpp_url, "CP-MON-9") as cp:
+        assert (await cp.call(_BOOT, suppress=False)).status == "Rejected"
+        [refused] = await _alerts(api, kind="boot_rejected", state="open")
+        assert refused["station_id"] == "CP-MON-9"
+
+        patched = await api.patch(
+            "/api/v1/stations/CP-MON-9", json={"registration_status": "Accepted"}
+        )
+        assert patched.status_code == 200, patched.text
+        assert (await cp.call(_BOOT, suppress=False)).status == "Accepted"
+        assert await _alerts(api, kind="boot_rejected", state="open") == []
+
+        failed = call.FirmwareStatusNotification(status="InstallationFailed")
+        await cp.call(failed, suppress=False)
+        [firmware] = await _alerts(api, kind="firmware_update_failed")
+        assert (firmware["detail"], firmware["state"]) == ("InstallationFailed", "open")
+        await cp.call(call.FirmwareStatusNotification(status="Installed"), suppress=False)
+
+    [firmware] = await _alerts(api, kind="firmware_update_failed")
+    assert (firmware["state"], firmware["resolved_by"]) == ("resolved", "system")
+
+
+def _problem(event_id: int, value: str, **component: Any) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "timestamp": "2025-06-01T08:00:00Z",
+        "trigger": "Alerting",
+        "actual_value": value,
+        "tech_code": "FAN-STALL",
+        "event_notification_type": "HardWiredNotification",
+        "component": component,
+        "variable": {"name": "Problem"},
+    }
+
+
+async def test_a_201_notify_event_problem_opens_an_alert_and_its_clearing_resolves_it(
+    monitored: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await register_station(api, "CP-MON-10")
+    fan = {"name": "FanCtrlr", "evse": {"id": 1}}
+    async with station_201(monitored.ocpp_url, "CP-MON-10") as cp:
+        raised = call201.NotifyEvent(
+            generated_at="2025-06-01T08:00:00Z", seq_no=0, event_data=[_problem(1, "true", **fan)]
+        )
+        await cp.call(raised, suppress=False)
+        [alert] = await _alerts(api, kind="component_problem")
+        assert (alert["subject"], alert["detail"]) == ("FanCtrlr@1/0", "FAN-STALL")
+
+        cleared = call201.NotifyEvent(
+            generated_at="2025-06-01T08:05:00Z", seq_no=1, event_data=[_problem(2, "false", **fan)]
+        )
+        await cp.call(cleared, suppress=False)
+
+    [alert] = await _alerts(api, kind="component_problem")
+    assert (alert["state"], alert["resolved_by"]) == ("resolved", "system")
