@@ -334,6 +334,10 @@ class Queries(Protocol):
         """Without their comments, newest first."""
         ...
 
+    async def offline_since(self, station_id: str) -> datetime | None:
+        """When the station's current outage started (None: it is not offline)."""
+        ...
+
 
 # --- monitoring (issue 4) ---
 

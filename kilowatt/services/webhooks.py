@@ -51,8 +51,8 @@ def _plain(value: Any) -> Any:
 
 def retry_delay(rules: MonitoringRules, attempts: int) -> timedelta:
     """After the n-th failed attempt: base · 2^(n-1), at most an hour."""
-    delay = timedelta(seconds=rules.webhook_retry_base_s * 2 ** (attempts - 1))
-    return min(delay, _MAX_DELAY)
+    delay_s = rules.webhook_retry_base_s * 2 ** min(attempts - 1, 40)  # no overflow
+    return min(timedelta(seconds=delay_s), _MAX_DELAY)
 
 
 async def deliver_due(ctx: ServiceContext, sender: WebhookSender, *, limit: int = 50) -> int:

@@ -233,6 +233,14 @@ class MonitoringReads:
                 statement = statement.where(column == value)
         return [_ticket(row, []) for row in await self._page(statement, limit, offset)]
 
+    async def offline_since(self, station_id: str) -> datetime | None:
+        t = tables.station_outages
+        statement = select(t.c.started_at).where(
+            t.c.station_id == station_id, t.c.ended_at.is_(None)
+        )
+        row = await self._context.fetch_one(statement)
+        return row["started_at"] if row else None
+
     async def _page(self, statement: Select[Any], limit: int, offset: int) -> list[dict[str, Any]]:
         return await self._context.fetch_all(statement.limit(limit).offset(offset))
 

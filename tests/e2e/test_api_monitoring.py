@@ -114,7 +114,7 @@ async def monitored(
         alert_webhook_url=receiver.url,
         alert_webhook_secret=SECRET,
         webhook_poll_interval_s=0.05,
-        webhook_retry_base_s=0.01,
+        webhook_retry_base_s=60,
         monitor_interval_s=3600,
         offline_grace_s=600,
         offline_alert_after_s=900,
@@ -141,6 +141,11 @@ def _status(connector: int, status: str, at: datetime, error: str = "NoError") -
 
 
 _BOOT = call.BootNotification(charge_point_vendor="ACME", charge_point_model="AC22")
+
+
+def _moment(stored: datetime | str) -> datetime:
+    """A time read with raw SQL: SQLite gives text (UTC), PostgreSQL an aware datetime."""
+    return stored if isinstance(stored, datetime) else datetime.fromisoformat(stored + "+00:00")
 
 
 async def _alerts(api: httpx.AsyncClient, **filters: str) -> list[dict[str, Any]]:
@@ -197,7 +202,7 @@ async def test_a_fault_opens_an_alert_that_is_signed_acknowledged_and_resolves_i
     assert all(delivery.signature_ok for delivery in receiver.received)
 
 
-async def test_a_webhook_is_retried_until_the_receiver_is_back(
+async def test_a_webhook_is_retried_with_backoff_across_a_restart_until_it_arrives(
     monitored: RunningServer,
     api: httpx.AsyncClient,
     receiver: WebhookReceiver,
@@ -209,23 +214,33 @@ async def test_a_webhook_is_retried_until_the_receiver_is_back(
         await cp.call(_BOOT, suppress=False)
         await cp.call(_status(2, "Faulted", clock.now(), "HighTemperature"), suppress=False)
 
-    async def attempts() -> list[dict[str, Any]]:
-        return await stored_rows(database_url, "SELECT * FROM webhook_deliveries")
+    async def outbox() -> dict[str, Any]:
+        [row] = await stored_rows(database_url, "SELECT * FROM webhook_deliveries")
+        return row
 
-    failing = await eventually(attempts, lambda rows: rows[0]["attempts"] >= 2)
-    assert failing[0]["delivered_at"] is None
-    assert failing[0]["last_error"].startswith("ConnectError")
+    first = await eventually(outbox, lambda row: row["attempts"] == 1)
+    assert (first["attempts"], first["delivered_at"]) == (1, None)
+    assert first["last_error"].startswith("ConnectError")
+    assert _moment(first["next_attempt_at"]) == clock.now() + timedelta(seconds=60)
 
-    # The retry waits base · 2^(n-1) by the server's clock: move it past any backoff.
-    clock.advance(timedelta(hours=2))
+    clock.advance(timedelta(seconds=59))  # not due yet: nothing is tried
+    await asyncio.sleep(0.3)
+    assert (await outbox())["attempts"] == 1
+    clock.advance(timedelta(seconds=1))
+    second = await eventually(outbox, lambda row: row["attempts"] == 2)
+    assert _moment(second["next_attempt_at"]) == clock.now() + timedelta(seconds=120)  # doubled
+
+    await monitored.restart()  # the outbox is in the database: nothing is lost
     await receiver.start()
+    clock.advance(timedelta(seconds=120))
     await eventually(receiver.events, lambda events: len(events) >= 1, timeout_s=5)
     [delivery] = receiver.received
     assert delivery.signature_ok
     assert delivery.body["alert"]["detail"] == "HighTemperature"
-    assert delivery.headers["x-kilowatt-delivery"] == failing[0]["id"]
-    delivered = await eventually(attempts, lambda rows: rows[0]["delivered_at"] is not None)
-    assert delivered[0]["attempts"] > failing[0]["attempts"]
+    assert delivery.headers["x-kilowatt-delivery"] == first["id"]
+    delivered = await eventually(outbox, lambda row: row["delivered_at"] is not None)
+    assert (delivered["attempts"], delivered["next_attempt_at"]) == (3, None)
+    assert delivered["delivered_at"] is not None
 
 
 async def test_a_silent_station_goes_offline_after_the_grace_and_comes_back(
@@ -250,6 +265,8 @@ async def test_a_silent_station_goes_offline_after_the_grace_and_comes_back(
         [outage] = await stored_rows(database_url, "SELECT * FROM station_outages")
         assert outage["ended_at"] is None
         assert await _alerts(api, kind="station_offline") == []
+        state = (await api.get("/api/v1/stations/CP-MON-3/state")).json()
+        assert state["offline_since"] == "2025-06-01T08:00:00Z"
 
         clock.advance(timedelta(minutes=5))  # 16 min: an alert
         await monitoring.sweep(ctx, clock.now())
@@ -264,6 +281,7 @@ async def test_a_silent_station_goes_offline_after_the_grace_and_comes_back(
     assert (alert["state"], alert["resolved_by"]) == ("resolved", "system")
     [outage] = await stored_rows(database_url, "SELECT * FROM station_outages")
     assert outage["ended_at"] is not None
+    assert (await api.get("/api/v1/stations/CP-MON-3/state")).json()["offline_since"] is None
     expected = ["alert.opened", "alert.resolved"]
     assert await eventually(receiver.events, lambda events: len(events) >= 2) == expected
 
