@@ -143,6 +143,20 @@ def _status(connector: int, status: str, at: datetime, error: str = "NoError") -
 _BOOT = call.BootNotification(charge_point_vendor="ACME", charge_point_model="AC22")
 
 
+def location(location_id: str) -> dict[str, str]:
+    return {
+        "id": location_id,
+        "name": "Monitored site",
+        "address": "Stationsplein 1",
+        "city": "Amsterdam",
+        "postal_code": "1012AB",
+        "country": "NLD",
+        "latitude": "52.378901",
+        "longitude": "4.900272",
+        "time_zone": "Europe/Amsterdam",
+    }
+
+
 def _moment(stored: datetime | str) -> datetime:
     """A time read with raw SQL: SQLite gives text (UTC), PostgreSQL an aware datetime."""
     return stored if isinstance(stored, datetime) else datetime.fromisoformat(stored + "+00:00")
@@ -340,7 +354,10 @@ async def test_availability_of_a_known_day_is_exact(
     clock: FixedClock,
 ) -> None:
     """24 h: 30 min faulted, 1 h offline, 2 h announced maintenance → 20.5 h / 22 h = 41/44."""
-    await register_station(api, "CP-MON-6")
+    for location_id in ("AMS-MON", "UTR-MON"):
+        created = await api.post("/api/v1/locations", json=location(location_id))
+        assert created.status_code == 201, created.text
+    await register_station(api, "CP-MON-6", location_id="AMS-MON")
     ctx = monitored.app.ctx
     async with station_16(monitored.ocpp_url, "CP-MON-6") as cp:
         await cp.call(_BOOT, suppress=False)  # heard from at 08:00
@@ -377,6 +394,14 @@ async def test_availability_of_a_known_day_is_exact(
 
     fleet = (await api.get("/api/v1/availability", params=day)).json()
     assert fleet["uptime_percent"] == "93.182"
+    site = (await api.get("/api/v1/availability", params=day | {"location_id": "AMS-MON"})).json()
+    assert (site["uptime_percent"], site["seconds_up"]) == ("93.182", 73800)
+    other = await api.get("/api/v1/availability", params=day | {"location_id": "UTR-MON"})
+    assert (other.json()["uptime_percent"], other.json()["evses"]) == (None, [])
+    evse = await api.get("/api/v1/availability", params=day | {"evse_id": "1"})
+    assert evse.status_code == 422  # an EVSE is named with its station
+    backwards = {"from": day["to"], "to": day["from"]}
+    assert (await api.get("/api/v1/availability", params=backwards)).status_code == 422
     windows = await api.get("/api/v1/maintenance-windows", params=day)
     assert [w["reason"] for w in windows.json()] == ["replace the cable"]
     deleted = await api.delete(f"/api/v1/maintenance-windows/{created.json()['id']}")
@@ -516,3 +541,30 @@ async def test_a_201_notify_event_problem_opens_an_alert_and_its_clearing_resolv
 
     [alert] = await _alerts(api, kind="component_problem")
     assert (alert["state"], alert["resolved_by"]) == ("resolved", "system")
+
+
+async def test_the_monitor_sweeps_and_prunes_on_its_own(
+    database_url: str, clock: FixedClock
+) -> None:
+    settings = settings_for(database_url, monitor_interval_s=0.05, message_retention_days=1)
+    running = RunningServer(settings, clock)
+    await running.start()
+    try:
+        async with running.client() as api:
+            await register_station(api, "CP-MON-11")
+            async with station_16(running.ocpp_url, "CP-MON-11") as cp:
+                await cp.call(_BOOT, suppress=False)
+
+            async def messages() -> list[dict[str, Any]]:
+                found: list[dict[str, Any]] = (
+                    await api.get("/api/v1/stations/CP-MON-11/messages")
+                ).json()
+                return found
+
+            assert len(await eventually(messages, lambda found: len(found) == 1)) == 1
+            clock.advance(timedelta(days=1, minutes=1))
+            opened = await eventually(lambda: _alerts(api, kind="station_offline"), bool)
+            assert [a["station_id"] for a in opened] == ["CP-MON-11"]
+            assert await eventually(messages, lambda found: not found) == []
+    finally:
+        await running.stop()
