@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from kilowatt.domain.alerts import Alert, AlertKind, AlertState
 from kilowatt.domain.availability import MaintenanceWindow, Period
@@ -59,10 +59,22 @@ class AlertRepository(_Repository):
 
 class OutageRepository(_Repository):
     async def silent_stations(self, cutoff: datetime) -> Sequence[SilentStation]:
-        t = tables.charging_stations
-        statement = select(t.c.id, t.c.last_heartbeat_at).where(t.c.last_heartbeat_at < cutoff)
-        rows = await self._context.fetch_all(statement)
-        return [SilentStation(row["id"], row["last_heartbeat_at"]) for row in rows]
+        """Last seen: the latest Heartbeat/BootNotification or message from the station (a
+        busy 2.0.1 station sends heartbeats only when it has nothing else to say)."""
+        t, m = tables.charging_stations, tables.ocpp_messages
+        last_message = (
+            select(func.max(m.c.received_at))
+            .where(m.c.station_id == t.c.id, m.c.direction == "in")
+            .scalar_subquery()
+        )
+        statement = select(t.c.id, t.c.last_heartbeat_at, last_message.label("last_message_at"))
+        statement = statement.where(t.c.last_heartbeat_at < cutoff)
+        silent = []
+        for row in await self._context.fetch_all(statement):
+            seen = max(row["last_heartbeat_at"], row["last_message_at"] or row["last_heartbeat_at"])
+            if seen < cutoff:
+                silent.append(SilentStation(row["id"], seen))
+        return silent
 
     async def open_outages(self) -> Sequence[Outage]:
         t = tables.station_outages

@@ -17,7 +17,15 @@ from ocpp.v201 import call as call201
 from kilowatt.adapters.clock import FixedClock
 from kilowatt.services import monitoring
 from tests.conftest import RunningServer, settings_for
-from tests.monitoring_support import ADMIN, BOOT, WebhookReceiver, list_alerts, moment, status
+from tests.monitoring_support import (
+    ADMIN,
+    BOOT,
+    DAY,
+    WebhookReceiver,
+    list_alerts,
+    moment,
+    status,
+)
 from tests.support import (
     TAG,
     eventually,
@@ -165,6 +173,32 @@ async def test_a_silent_station_goes_offline_after_the_grace_and_comes_back(
     assert (await api.get("/api/v1/stations/CP-MON-3/state")).json()["offline_since"] is None
     expected = ["alert.opened", "alert.resolved"]
     assert await eventually(receiver.events, lambda events: len(events) >= 2) == expected
+
+
+async def test_a_station_that_talks_without_heartbeats_is_not_offline(
+    monitored: RunningServer, api: httpx.AsyncClient, clock: FixedClock, database_url: str
+) -> None:
+    await register_station(api, "CP-MON-12")
+    ctx = monitored.app.ctx
+    async with station_16(monitored.ocpp_url, "CP-MON-12") as cp:
+        await cp.call(BOOT, suppress=False)  # 08:00
+        for _ in range(3):  # a status every 9 minutes, never a heartbeat
+            clock.advance(timedelta(minutes=9))
+            await cp.call(status(1, "Charging", clock.now()), suppress=False)
+        await eventually(
+            lambda: stored_rows(database_url, "SELECT id FROM ocpp_messages"),
+            lambda rows: len(rows) == 4,
+        )
+        clock.advance(timedelta(minutes=9))  # 36 min after the boot, 9 after the last status
+        await monitoring.sweep(ctx, clock.now())
+        assert await stored_rows(database_url, "SELECT * FROM station_outages") == []
+
+        clock.advance(timedelta(minutes=7))  # now 16 min of silence
+        await monitoring.sweep(ctx, clock.now())
+    [outage] = await stored_rows(database_url, "SELECT * FROM station_outages")
+    assert moment(outage["started_at"]) == DAY + timedelta(hours=8, minutes=27)
+    [alert] = await list_alerts(api, kind="station_offline")
+    assert alert["station_id"] == "CP-MON-12"
 
 
 async def test_a_transaction_without_meter_values_raises_an_alert_until_it_meters(
