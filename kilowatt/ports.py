@@ -316,7 +316,7 @@ class Queries(Protocol):
         self, *, location_id: str | None, station_id: str | None, evse_id: int | None
     ) -> Sequence[EvseRef]: ...
     async def status_changes(
-        self, station_id: str, until: datetime
+        self, station_id: str, period: Period
     ) -> Sequence[ConnectorStatusReport]: ...
     async def outages(self, station_id: str, period: Period) -> Sequence[Outage]: ...
     async def maintenance_windows(
@@ -433,9 +433,10 @@ class AvailabilityHistory(Protocol):
         self, *, location_id: str | None, station_id: str | None, evse_id: int | None
     ) -> Sequence[EvseRef]: ...
     async def status_changes(
-        self, station_id: str, until: datetime
+        self, station_id: str, period: Period
     ) -> Sequence[ConnectorStatusReport]:
-        """The station's statuses reported before ``until``, oldest first."""
+        """The station's statuses within ``period`` and, per connector, the last one before it,
+        oldest first."""
         ...
 
     async def outages(self, station_id: str, period: Period) -> Sequence[Outage]: ...

@@ -60,7 +60,7 @@ async def report(
         by_station.setdefault(ref.station_id, []).append(ref)
     judged: list[tuple[EvseRef, Uptime]] = []
     for station_id, evses in by_station.items():
-        statuses = await history.status_changes(station_id, period.end)
+        statuses = await history.status_changes(station_id, period)
         outages = [
             Period(o.started_at, min(o.ended_at or now, period.end))
             for o in await history.outages(station_id, period)

@@ -199,11 +199,28 @@ class MonitoringReads:
         return [EvseRef(row["station_id"], row["evse_id"]) for row in rows]
 
     async def status_changes(
-        self, station_id: str, until: datetime
+        self, station_id: str, period: Period
     ) -> Sequence[ConnectorStatusReport]:
         t = tables.status_history
-        statement = select(t).where(t.c.station_id == station_id, t.c.reported_at < until)
-        rows = await self._context.fetch_all(statement.order_by(t.c.reported_at, t.c.id))
+        of_station = t.c.station_id == station_id
+        latest = (
+            select(t.c.evse_id, t.c.connector_id, func.max(t.c.reported_at).label("at"))
+            .where(of_station, t.c.reported_at < period.start)
+            .group_by(t.c.evse_id, t.c.connector_id)
+            .subquery()
+        )
+        initial = select(t).join(
+            latest,
+            and_(
+                t.c.evse_id == latest.c.evse_id,
+                t.c.connector_id == latest.c.connector_id,
+                t.c.reported_at == latest.c.at,
+            ),
+        )
+        within = select(t).where(t.c.reported_at >= period.start, t.c.reported_at < period.end)
+        rows = await self._context.fetch_all(initial.where(of_station))
+        rows += await self._context.fetch_all(within.where(of_station))
+        rows.sort(key=lambda row: (row["reported_at"], row["id"]))
         return [ConnectorStatusReport(**{k: v for k, v in r.items() if k != "id"}) for r in rows]
 
     async def outages(self, station_id: str, period: Period) -> Sequence[Outage]:

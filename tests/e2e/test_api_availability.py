@@ -37,6 +37,7 @@ async def test_availability_of_a_known_day_is_exact(
     ctx = monitored.app.ctx
     async with station_16(monitored.ocpp_url, "CP-MON-6") as cp:
         await cp.call(BOOT, suppress=False)  # heard from at 08:00
+        await cp.call(status(1, "Faulted", DAY - timedelta(hours=5)), suppress=False)
         await cp.call(status(1, "Available", DAY - timedelta(hours=1)), suppress=False)
         await cp.call(status(1, "Faulted", DAY + timedelta(hours=6)), suppress=False)
         await cp.call(status(1, "Available", DAY + timedelta(hours=6.5)), suppress=False)
