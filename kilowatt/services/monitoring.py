@@ -43,9 +43,10 @@ async def sweep(ctx: ServiceContext, now: datetime) -> None:
         silent = await uow.outages.silent_stations(
             now - timedelta(seconds=rules.offline_alert_after_s)
         )
-        await _reconcile(
-            uow, ctx, AlertKind.STATION_OFFLINE, {(s.station_id, ""): "" for s in silent}, now
-        )
+        offline = {
+            (s.station_id, ""): f"silent since {s.last_seen_at:%Y-%m-%dT%H:%M:%SZ}" for s in silent
+        }
+        await _reconcile(uow, ctx, AlertKind.STATION_OFFLINE, offline, now)
         stale = await uow.transactions.unmetered_since(
             now - timedelta(seconds=rules.meter_values_alert_after_s)
         )

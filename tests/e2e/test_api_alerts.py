@@ -162,6 +162,7 @@ async def test_a_silent_station_goes_offline_after_the_grace_and_comes_back(
         await monitoring.sweep(ctx, clock.now())  # sweeping twice changes nothing
         [alert] = await list_alerts(api, kind="station_offline")
         assert (alert["station_id"], alert["state"]) == ("CP-MON-3", "open")
+        assert alert["detail"] == "silent since 2025-06-01T08:00:00Z"
 
         await cp.call(call.Heartbeat(), suppress=False)
         await monitoring.sweep(ctx, clock.now())
