@@ -11,11 +11,14 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
+import httpx
 from fastapi import FastAPI
 
 from kilowatt.adapters.clock import SystemClock
 from kilowatt.adapters.memory_bus import InProcessEventPublisher
+from kilowatt.adapters.webhook import HttpWebhookSender
 from kilowatt.api.app import create_api
 from kilowatt.config import Settings
 from kilowatt.domain.events import Event
@@ -25,8 +28,15 @@ from kilowatt.ocpp.server import CentralSystem
 from kilowatt.ports import Clock
 from kilowatt.services import access, billing
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
-from kilowatt.services.context import BillingPolicy, ServiceContext, StationPolicy
+from kilowatt.services.context import (
+    BillingPolicy,
+    MonitoringRules,
+    ServiceContext,
+    StationPolicy,
+)
+from kilowatt.services.monitoring import Monitor
 from kilowatt.services.running_cost import RunningCostNotifier
+from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
 
 __all__ = ["Kilowatt", "build"]
@@ -62,8 +72,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         events=events,
         policy=policy,
         billing=BillingPolicy(settings.country_code, settings.party_id, settings.currency),
+        monitoring=_monitoring_rules(settings),
     )
-
+    events.subscribe(Monitor(ctx))
     gateway = InProcessStationGateway()
     running_cost = RunningCostNotifier(
         ctx,
@@ -88,7 +99,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         gc.freeze()  # start-up objects never become garbage: keep them out of full GCs
         sweeper = asyncio.create_task(_sweep_cdrs(ctx, settings.cdr_sweep_interval_s))
         try:
-            yield
+            async with _upkeep(settings, ctx, store):
+                yield
         finally:
             sweeper.cancel()
             await running_cost.close()
@@ -111,3 +123,34 @@ async def _sweep_cdrs(ctx: ServiceContext, interval_s: float) -> None:
         except Exception:
             log.exception("issuing missing CDRs failed; retrying in %s s", interval_s)
         await asyncio.sleep(interval_s)
+
+
+# --- monitoring (issue 4) ---
+
+
+def _monitoring_rules(settings: Settings) -> MonitoringRules:
+    return MonitoringRules(
+        offline_grace_s=settings.offline_grace_s,
+        offline_alert_after_s=settings.offline_alert_after_s,
+        meter_values_alert_after_s=settings.meter_values_alert_after_s,
+        webhook_enabled=settings.alert_webhook_url is not None,
+        webhook_max_attempts=settings.webhook_max_attempts,
+        webhook_retry_base_s=settings.webhook_retry_base_s,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _upkeep(settings: Settings, ctx: ServiceContext, store: Store) -> AsyncIterator[None]:
+    """The periodic jobs, and the HTTP client of the alert webhook (closed after them)."""
+    upkeep = Upkeep(
+        monitor_interval_s=settings.monitor_interval_s,
+        webhook_poll_interval_s=settings.webhook_poll_interval_s,
+        message_retention=timedelta(days=settings.message_retention_days),
+    )
+    async with httpx.AsyncClient(timeout=10) as client:
+        sender = None
+        if settings.alert_webhook_url and settings.alert_webhook_secret:
+            secret = settings.alert_webhook_secret
+            sender = HttpWebhookSender(client, settings.alert_webhook_url, secret, ctx.clock)
+        async with running(ctx, upkeep, store, sender):
+            yield

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -49,3 +49,30 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8180
+    # --- monitoring (issue 4) ---
+    offline_grace_s: float = Field(
+        default=600.0, gt=0, description="A station not heard from this long is offline."
+    )
+    offline_alert_after_s: float = Field(
+        default=900.0, gt=0, description="A station not heard from this long raises an alert."
+    )
+    meter_values_alert_after_s: float = Field(
+        default=1800.0, gt=0, description="An active transaction without meter values this long."
+    )
+    monitor_interval_s: float = Field(default=60.0, gt=0, description="How often to sweep.")
+    alert_webhook_url: str | None = Field(default=None, description="Where alerts are POSTed.")
+    alert_webhook_secret: str | None = Field(
+        default=None, description="HMAC-SHA256 key of the X-Kilowatt-Signature header."
+    )
+    webhook_poll_interval_s: float = Field(default=5.0, gt=0)
+    webhook_retry_base_s: float = Field(default=10.0, gt=0, description="Doubled per failure.")
+    webhook_max_attempts: int = Field(default=12, ge=1)
+    message_retention_days: float = Field(
+        default=30.0, gt=0, description="OCPP message log entries older than this are pruned."
+    )
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Self:
+        if self.alert_webhook_url and not self.alert_webhook_secret:
+            raise ValueError("KILOWATT_ALERT_WEBHOOK_URL needs KILOWATT_ALERT_WEBHOOK_SECRET")
+        return self

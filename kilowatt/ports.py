@@ -12,36 +12,51 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from kilowatt.domain.alerts import Alert, AlertKind
+from kilowatt.domain.availability import MaintenanceWindow, Period
 from kilowatt.domain.events import Event
 from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.session_readings import SessionRecord
 from kilowatt.domain.tariff_selection import OfferedTariff
+from kilowatt.domain.tickets import Ticket
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction, TransactionEvent
 
 __all__ = [
+    "AlertRepository",
     "ApiKey",
     "ApiKeyRepository",
     "Authorizer",
+    "AvailabilityHistory",
     "CdrFilter",
     "CdrRecord",
     "CdrRepository",
     "Clock",
     "ConnectorStatusReport",
     "EventPublisher",
+    "EvseRef",
     "LocationRepository",
+    "MaintenanceRepository",
+    "MessageFilter",
     "MessageLog",
     "MeterHistory",
     "OcppExchange",
+    "Outage",
+    "OutageRepository",
     "Queries",
+    "SilentStation",
     "StationGateway",
     "StationReport",
     "StationRepository",
     "TariffRepository",
+    "TicketRepository",
     "TokenRepository",
     "TransactionRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "WebhookDelivery",
+    "WebhookOutbox",
+    "WebhookSender",
 ]
 
 
@@ -169,6 +184,10 @@ class TransactionRepository(Protocol):
         """Keep meter samples (once each), with or without a transaction."""
         ...
 
+    async def unmetered_since(self, cutoff: datetime) -> Sequence[Transaction]:
+        """Active transactions with no meter value (nor start) since ``cutoff``."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class CdrRecord:
@@ -254,6 +273,16 @@ class UnitOfWork(Protocol):
     def cdrs(self) -> CdrRepository: ...
     @property
     def meter_history(self) -> MeterHistory: ...
+    @property
+    def alerts(self) -> AlertRepository: ...
+    @property
+    def outages(self) -> OutageRepository: ...
+    @property
+    def webhooks(self) -> WebhookOutbox: ...
+    @property
+    def maintenance(self) -> MaintenanceRepository: ...
+    @property
+    def tickets(self) -> TicketRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -300,6 +329,10 @@ class MessageLog(Protocol):
         """Keep an exchange; best effort, never delays the answer to the station."""
         ...
 
+    async def prune(self, before: datetime) -> int:
+        """Forget exchanges received before ``before``; returns how many."""
+        ...
+
 
 class Authorizer(Protocol):
     """May this token charge? Local tokens first; driver accounts and roaming extend the chain."""
@@ -337,6 +370,7 @@ class Queries(Protocol):
     async def messages(
         self, station_id: str, *, action: str | None, limit: int, offset: int
     ) -> Sequence[OcppExchange]: ...
+
     async def reports(
         self, station_id: str, *, kind: str | None, limit: int, offset: int
     ) -> Sequence[StationReport]: ...
@@ -345,3 +379,161 @@ class Queries(Protocol):
     ) -> Sequence[OfferedTariff]: ...
     async def cdrs(self, where: CdrFilter, *, limit: int, offset: int) -> Sequence[CdrRecord]: ...
     async def cdr(self, cdr_id: str) -> CdrRecord | None: ...
+    # monitoring (issue 4); also AvailabilityHistory's methods, below
+    async def filtered_messages(
+        self, station_id: str, where: MessageFilter, *, limit: int, offset: int
+    ) -> Sequence[OcppExchange]: ...
+    async def alerts(
+        self,
+        *,
+        state: str | None,
+        kind: str | None,
+        station_id: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[Alert]: ...
+    async def alert(self, alert_id: str) -> Alert | None: ...
+    async def evses(
+        self, *, location_id: str | None, station_id: str | None, evse_id: int | None
+    ) -> Sequence[EvseRef]: ...
+    async def status_changes(
+        self, station_id: str, period: Period
+    ) -> Sequence[ConnectorStatusReport]: ...
+    async def outages(self, station_id: str, period: Period) -> Sequence[Outage]: ...
+    async def maintenance_windows(
+        self, station_id: str | None, period: Period
+    ) -> Sequence[MaintenanceWindow]: ...
+    async def tickets(
+        self,
+        *,
+        state: str | None,
+        station_id: str | None,
+        assignee: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[Ticket]:
+        """Without their comments, newest first."""
+        ...
+
+    async def offline_since(self, station_id: str) -> datetime | None:
+        """When the station's current outage started (None: it is not offline)."""
+        ...
+
+
+# --- monitoring (issue 4) ---
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilter:
+    """Which OCPP exchanges of a station to list (None: any)."""
+
+    action: str | None = None
+    direction: str | None = None  # "in" | "out"
+    errors_only: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """A stretch during which a station was not heard from; ``ended_at`` None: still silent."""
+
+    id: str
+    station_id: str
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SilentStation:
+    station_id: str
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """One webhook call in the outbox: the body is fixed when the event happens."""
+
+    id: str
+    event: str
+    body: str
+    created_at: datetime
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # None: delivered or given up
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EvseRef:
+    station_id: str
+    evse_id: int
+
+
+class AlertRepository(Protocol):
+    async def get(self, alert_id: str) -> Alert | None: ...
+    async def active(self, kind: AlertKind, station_id: str | None = None) -> Sequence[Alert]:
+        """Open or acknowledged alerts of a kind, of one station or of all."""
+        ...
+
+    def add(self, alert: Alert) -> None: ...
+    def save(self, alert: Alert) -> None: ...
+
+
+class OutageRepository(Protocol):
+    async def silent_stations(self, cutoff: datetime) -> Sequence[SilentStation]:
+        """Stations last heard from before ``cutoff``."""
+        ...
+
+    async def open_outages(self) -> Sequence[Outage]: ...
+    def save(self, outage: Outage) -> None: ...
+
+
+class WebhookOutbox(Protocol):
+    def add(self, delivery: WebhookDelivery) -> None: ...
+    async def due(self, now: datetime, limit: int) -> Sequence[WebhookDelivery]: ...
+    def save(self, delivery: WebhookDelivery) -> None: ...
+
+
+class MaintenanceRepository(Protocol):
+    async def get(self, window_id: str) -> MaintenanceWindow | None: ...
+    def add(self, window: MaintenanceWindow) -> None: ...
+    def delete(self, window_id: str) -> None: ...
+
+
+class WebhookSender(Protocol):
+    async def send(self, delivery: WebhookDelivery) -> None:
+        """POST the delivery's body, signed; raises ``DeliveryFailed`` when not taken."""
+        ...
+
+
+class AvailabilityHistory(Protocol):
+    """What availability is computed from (the read side)."""
+
+    async def evses(
+        self, *, location_id: str | None, station_id: str | None, evse_id: int | None
+    ) -> Sequence[EvseRef]: ...
+    async def status_changes(
+        self, station_id: str, period: Period
+    ) -> Sequence[ConnectorStatusReport]:
+        """The station's statuses within ``period`` and, per connector, the last one before it,
+        oldest first."""
+        ...
+
+    async def outages(self, station_id: str, period: Period) -> Sequence[Outage]: ...
+    async def maintenance_windows(
+        self, station_id: str | None, period: Period
+    ) -> Sequence[MaintenanceWindow]:
+        """Windows overlapping ``period``, of one station or of all."""
+        ...
+
+
+class TicketRepository(Protocol):
+    async def get(self, ticket_id: str) -> Ticket | None:
+        """The ticket with its comments, oldest first."""
+        ...
+
+    def add(self, ticket: Ticket) -> None: ...
+    def save(self, ticket: Ticket) -> None:
+        """The ticket's fields, and any comment not stored yet."""
+        ...

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from kilowatt.bootstrap import Kilowatt, build
 from kilowatt.config import Settings
+from kilowatt.ports import Clock
 from kilowatt.store.database import upgrade_schema
 
 POSTGRES_URL = os.environ.get(
@@ -103,8 +104,9 @@ def free_port() -> int:
 class RunningServer:
     """Kilowatt served by uvicorn on 127.0.0.1 in the test's event loop; can be restarted."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
+        self.clock = clock
         self.kw: Kilowatt | None = None
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -123,7 +125,7 @@ class RunningServer:
         return self.kw
 
     async def start(self) -> None:
-        self.kw = build(self.settings)
+        self.kw = build(self.settings, clock=self.clock)
         config = uvicorn.Config(
             self.kw.app,
             host="127.0.0.1",

@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 import kilowatt
 from kilowatt.api.deps import Backend, require_key
 from kilowatt.api.routes import (
+    alerts,
+    availability,
     cdrs,
     commands,
     evses,
@@ -20,6 +22,7 @@ from kilowatt.api.routes import (
     station_logs,
     stations,
     tariffs,
+    tickets,
     tokens,
     transactions,
 )
@@ -78,6 +81,8 @@ def create_api(
         tariffs,
         cdrs,
     ):
+        app.include_router(module.router, prefix="/api/v1", dependencies=secured)
+    for module in (alerts, availability, tickets):  # monitoring (issue 4)
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     return app
 

@@ -14,6 +14,7 @@ DomainError
     ├── StationOffline         it is not connected (→ 409)
     ├── StationTimeout         it did not answer in time (→ 504); retryable
     └── StationRefused         it answered with a CALLERROR (→ 502)
+DeliveryFailed                 a webhook could not be delivered this time; retryable
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "AccessDenied",
     "AlreadyExists",
     "Conflict",
+    "DeliveryFailed",
     "DomainError",
     "InvalidValue",
     "NotFound",
@@ -93,3 +95,7 @@ class StationRefused(StationUnavailable):
         super().__init__(f"{code}: {description}")
         self.code = code
         self.description = description
+
+
+class DeliveryFailed(DomainError):
+    """A webhook receiver did not take a delivery (unreachable, non-2xx); it is tried again."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 __all__ = [
     "CdrIssued",
@@ -12,6 +14,7 @@ __all__ = [
     "StationBooted",
     "StationConnected",
     "StationDisconnected",
+    "StationReported",
     "TransactionEnded",
     "TransactionMetered",
     "TransactionStarted",
@@ -80,3 +83,12 @@ class CdrIssued(Event):
     station_id: str
     transaction_id: str
     credit: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StationReported(Event):
+    """A report kept as sent: NotifyEvent, FirmwareStatusNotification... (camelCase payload)."""
+
+    station_id: str
+    kind: str  # the OCPP action
+    payload: Mapping[str, Any]

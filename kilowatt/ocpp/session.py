@@ -21,7 +21,6 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar, cast
 
 from ocpp.charge_point import remove_nones, serialize_as_dict
@@ -181,7 +180,7 @@ class Session:
                 request=request if isinstance(request, dict | list) else {"raw": str(request)},
                 response=response,
                 error_code=error_code,
-                received_at=datetime.now(UTC),
+                received_at=self.ctx.clock.now(),
                 duration_us=int((time.perf_counter() - started) * 1e6),
             )
         )

@@ -177,4 +177,6 @@ async def record_report(report: StationReport, ctx: ServiceContext) -> None:
             setattr(station, field, str(report.payload.get("status")))
             uow.stations.save(station)
         uow.stations.record_report(report)
+        uow.record(events.StationReported(report.station_id, report.kind, report.payload))
         await uow.commit()
+    await ctx.events.publish(uow.collect_events())

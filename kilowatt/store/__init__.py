@@ -6,6 +6,10 @@ and hands out units of work, the read-side queries and the OCPP message log.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import delete
+
 from kilowatt.ports import OcppExchange
 from kilowatt.store import tables
 from kilowatt.store.committer import GroupCommitter
@@ -54,3 +58,10 @@ class Store:
             "duration_us": exchange.duration_us,
         }
         self.committer.submit([self.context.statements.insert(tables.ocpp_messages, row)])
+
+    async def prune(self, before: datetime) -> int:
+        """Forget OCPP exchanges received before ``before`` (bounded retention)."""
+        t = tables.ocpp_messages
+        async with self.engine.begin() as connection:
+            result = await connection.execute(delete(t).where(t.c.received_at < before))
+        return int(result.rowcount)

@@ -26,6 +26,7 @@ __all__ = [
     "cdr_query",
     "offer_from_row",
     "record_from_row",
+    "sample_from_row",
 ]
 
 _POWER = "Power.Active.Import"
@@ -178,7 +179,7 @@ class MeterHistoryRepository(_Repository):
             .where(t.c.transaction_pk == transaction_pk, t.c.signed_data.is_not(None))
             .order_by(t.c.measured_at, t.c.id)
         )
-        return [_sample(row) for row in await self._context.fetch_all(statement)]
+        return [sample_from_row(row) for row in await self._context.fetch_all(statement)]
 
     async def _samples(
         self, transaction_pk: str
@@ -192,7 +193,7 @@ class MeterHistoryRepository(_Repository):
         powers: dict[datetime, Decimal] = {}
         currents: dict[datetime, Decimal] = defaultdict(Decimal)
         for row in await self._context.fetch_all(statement):
-            sample = _sample(row)
+            sample = sample_from_row(row)
             register = sample.register_wh()
             if register is not None:
                 registers.append((sample.measured_at, register))
@@ -225,7 +226,7 @@ class MeterHistoryRepository(_Repository):
         return sorted((row["reported_at"], row["status"]) for row in rows)
 
 
-def _sample(row: dict[str, Any]) -> MeterSample:
+def sample_from_row(row: dict[str, Any]) -> MeterSample:
     return MeterSample(
         measured_at=row["measured_at"],
         value=row["value"],

@@ -13,7 +13,8 @@ from kilowatt.domain.tokens import IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction
 from kilowatt.ports import CdrFilter, CdrRecord, ConnectorStatusReport, OcppExchange, StationReport
 from kilowatt.store import mapping, tables
-from kilowatt.store.billing import cdr_query, offer_from_row, record_from_row
+from kilowatt.store.billing import cdr_query, offer_from_row, record_from_row, sample_from_row
+from kilowatt.store.monitoring import MonitoringReads
 from kilowatt.store.repositories import StoreContext
 
 __all__ = ["SqlQueries"]
@@ -31,7 +32,7 @@ _STATUS_FIELDS = (
 )
 
 
-class SqlQueries:
+class SqlQueries(MonitoringReads):
     def __init__(self, context: StoreContext) -> None:
         self._context = context
 
@@ -125,19 +126,7 @@ class SqlQueries:
         t = tables.meter_samples
         statement = select(t).where(t.c.transaction_pk == transaction_pk)
         rows = await self._context.fetch_all(statement.order_by(t.c.measured_at, t.c.id))
-        return [
-            MeterSample(
-                measured_at=row["measured_at"],
-                value=row["value"],
-                measurand=row["measurand"],
-                unit=row["unit"],
-                phase=row["phase"],
-                location=row["location"],
-                context=row["context"],
-                signed_data=row["signed_data"],
-            )
-            for row in rows
-        ]
+        return [sample_from_row(row) for row in rows]
 
     async def messages(
         self, station_id: str, *, action: str | None, limit: int, offset: int

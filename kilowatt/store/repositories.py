@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kilowatt.domain.locations import ChargingStation, Location
@@ -315,6 +315,13 @@ class TransactionRepository(_Repository):
             row = _sample_row(sample)
             row |= {"station_id": station_id, "evse_id": evse_id, "transaction_pk": pk}
             self._stage(self._sql.insert_ignore(tables.meter_samples, row))
+
+    async def unmetered_since(self, cutoff: datetime) -> Sequence[Transaction]:
+        t = tables.transactions
+        last = func.coalesce(t.c.last_meter_at, t.c.started_at)
+        statement = select(t).where(t.c.status == "ACTIVE", last < cutoff)
+        rows = await self._context.fetch_all(statement)
+        return [mapping.transaction_from_row(row, set()) for row in rows]
 
 
 def _sample_row(sample: MeterSample) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from kilowatt.store.types import DecimalText, UtcDateTime
 
 __all__ = [
+    "alerts",
     "api_keys",
     "cdrs",
     "charging_stations",
@@ -34,14 +35,19 @@ __all__ = [
     "id_allocations",
     "id_tokens",
     "locations",
+    "maintenance_windows",
     "metadata",
     "meter_samples",
     "ocpp_messages",
+    "station_outages",
     "station_reports",
     "status_history",
     "tariffs",
+    "ticket_comments",
+    "tickets",
     "transaction_events",
     "transactions",
+    "webhook_deliveries",
 ]
 
 metadata = MetaData(
@@ -353,4 +359,89 @@ id_allocations = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("next_value", BigInteger, nullable=False),
+)
+
+# --- monitoring (issue 4) ---
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("station_id", String(48), nullable=False, index=True),
+    Column("subject", String(64), nullable=False),
+    Column("detail", String(255), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    # kind|station|subject while the alert is active, NULL once resolved: one active per cause
+    Column("active_key", String(160), unique=True),
+    _utc("opened_at", nullable=False),
+    Column("acknowledged_by", String(64)),
+    _utc("acknowledged_at"),
+    Column("resolved_by", String(64)),
+    _utc("resolved_at"),
+)
+
+# Stretches during which a station was not heard from (its heartbeats stopped).
+station_outages = Table(
+    "station_outages",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("station_id", String(48), nullable=False, index=True),
+    _utc("started_at", nullable=False),
+    _utc("ended_at"),
+)
+
+# The webhook outbox: written with the alert change, sent (and retried) afterwards.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("event", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    _utc("created_at", nullable=False),
+    Column("attempts", Integer, nullable=False),
+    _utc("next_attempt_at", nullable=True),  # NULL: delivered or given up
+    _utc("delivered_at"),
+    Column("last_error", String(255)),
+    Index("ix_webhook_deliveries_next_attempt_at", "next_attempt_at"),
+)
+
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("station_id", String(48), nullable=False, index=True),
+    Column("evse_id", Integer),  # NULL: the whole station
+    _utc("starts_at", nullable=False),
+    _utc("ends_at", nullable=False),
+    Column("reason", String(255), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    _utc("created_at", nullable=False),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("station_id", String(48), nullable=False, index=True),
+    Column("alert_id", String(36)),
+    Column("title", String(255), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("assignee", String(64)),
+    Column("created_by", String(64), nullable=False),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+    Column("resolved_by", String(64)),
+    _utc("resolved_at"),
+)
+
+ticket_comments = Table(
+    "ticket_comments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("ticket_id", String(36), ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    _utc("created_at", nullable=False),
+    Index("ix_ticket_comments_ticket", "ticket_id", "created_at"),
 )

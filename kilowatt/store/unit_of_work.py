@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 
 from kilowatt.domain.events import Event
+from kilowatt.store import monitoring
 from kilowatt.store.billing import CdrRepository, MeterHistoryRepository, TariffRepository
 from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.repositories import (
@@ -64,6 +65,26 @@ class SqlUnitOfWork:
     @cached_property
     def meter_history(self) -> MeterHistoryRepository:
         return MeterHistoryRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def alerts(self) -> monitoring.AlertRepository:
+        return monitoring.AlertRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def outages(self) -> monitoring.OutageRepository:
+        return monitoring.OutageRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def webhooks(self) -> monitoring.WebhookOutbox:
+        return monitoring.WebhookOutbox(self._context, self._writes, self._touched)
+
+    @cached_property
+    def maintenance(self) -> monitoring.MaintenanceRepository:
+        return monitoring.MaintenanceRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def tickets(self) -> monitoring.TicketRepository:
+        return monitoring.TicketRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import RunningServer
+from tests.e2e.test_api_locations import location
 from tests.support import OTHER_TAG, TAG, register_station, register_token
 
 EXAMPLES = Path(__file__).parents[1] / "fixtures" / "ocpi-2.2.1"
@@ -36,23 +37,10 @@ def per_kwh(tariff_id: str, price: float, *, flat: float | None = None) -> dict[
     }
 
 
-LOCATION = {
-    "id": "AMS-1",
-    "name": "Amsterdam Centraal P1",
-    "address": "Stationsplein 1",
-    "city": "Amsterdam",
-    "postal_code": "1012AB",
-    "country": "NLD",
-    "latitude": "52.378901",
-    "longitude": "4.900272",
-    "time_zone": "Europe/Amsterdam",
-}
-
-
 async def priced_site(api: httpx.AsyncClient, station_id: str) -> None:
     """A station at AMS-1 whose connector names a public and a subscriber tariff; TAG is a
     plain card, OTHER_TAG a subscriber's."""
-    await api.post("/api/v1/locations", json=LOCATION)
+    await api.post("/api/v1/locations", json=location())
     standard = await api.put("/api/v1/tariffs/AC-STD", json=per_kwh("AC-STD", 0.30, flat=0.50))
     assert standard.status_code in (200, 201), standard.text
     subscribers = await api.put(

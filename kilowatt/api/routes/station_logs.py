@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from kilowatt.api.deps import BackendDep, KnownStation, Limit, Offset
 from kilowatt.api.schemas import ConnectorStatusPublic, OcppMessagePublic, StationReportPublic
+from kilowatt.ports import MessageFilter
 
 router = APIRouter(tags=["station logs"])
 
@@ -24,11 +28,17 @@ async def messages(
     station: KnownStation,
     backend: BackendDep,
     action: str | None = None,
+    direction: Literal["in", "out"] | None = None,
+    errors_only: Annotated[bool, Query(description="Only CALLERRORs and failures")] = False,
+    since: Annotated[AwareDatetime | None, Query(description="Received at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Received before")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[OcppMessagePublic]:
-    """OCPP exchanges both ways, newest first; written shortly after they happen."""
-    found = await backend.queries.messages(station.id, action=action, limit=limit, offset=offset)
+    """OCPP exchanges both ways, newest first; written shortly after they happen and kept
+    for KILOWATT_MESSAGE_RETENTION_DAYS."""
+    where = MessageFilter(action, direction, errors_only, since, until)
+    found = await backend.queries.filtered_messages(station.id, where, limit=limit, offset=offset)
     return [OcppMessagePublic.of(exchange) for exchange in found]
 
 

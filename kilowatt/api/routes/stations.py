@@ -72,4 +72,5 @@ async def station_state(station: KnownStation, backend: BackendDep) -> StationSt
         last_boot_at=station.last_boot_at,
         last_heartbeat_at=station.last_heartbeat_at,
         connectors=[ConnectorStatusPublic.of(report) for report in statuses],
+        offline_since=await backend.queries.offline_since(station.id),
     )

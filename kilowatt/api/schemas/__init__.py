@@ -19,6 +19,14 @@ from kilowatt.api.schemas.locations import (
     RegularHoursModel,
 )
 from kilowatt.api.schemas.logs import OcppMessagePublic, StationReportPublic
+from kilowatt.api.schemas.monitoring import (
+    AlertPublic,
+    AvailabilityPublic,
+    EvseAvailabilityPublic,
+    MaintenanceCreate,
+    MaintenancePublic,
+    UptimePublic,
+)
 from kilowatt.api.schemas.stations import (
     ConnectorIn,
     ConnectorPublic,
@@ -31,6 +39,13 @@ from kilowatt.api.schemas.stations import (
     StationStatePublic,
     StationUpdate,
 )
+from kilowatt.api.schemas.tickets import (
+    CommentCreate,
+    CommentPublic,
+    TicketCreate,
+    TicketPublic,
+    TicketUpdate,
+)
 from kilowatt.api.schemas.tokens import TokenCreate, TokenPublic, TokenUpdate
 from kilowatt.api.schemas.transactions import (
     MeterSamplePublic,
@@ -39,10 +54,15 @@ from kilowatt.api.schemas.transactions import (
 )
 
 __all__ = [
+    "AlertPublic",
     "AvailabilityCommand",
+    "AvailabilityPublic",
+    "CommentCreate",
+    "CommentPublic",
     "ConnectorIn",
     "ConnectorPublic",
     "ConnectorStatusPublic",
+    "EvseAvailabilityPublic",
     "EvseBody",
     "EvseIn",
     "EvsePublic",
@@ -51,6 +71,8 @@ __all__ = [
     "LocationCreate",
     "LocationPublic",
     "LocationUpdate",
+    "MaintenanceCreate",
+    "MaintenancePublic",
     "MeterSamplePublic",
     "OcppMessagePublic",
     "RegularHoursModel",
@@ -62,10 +84,14 @@ __all__ = [
     "StationStatePublic",
     "StationUpdate",
     "StopCommand",
+    "TicketCreate",
+    "TicketPublic",
+    "TicketUpdate",
     "TokenCreate",
     "TokenPublic",
     "TokenUpdate",
     "TransactionDetail",
     "TransactionPublic",
     "UnlockCommand",
+    "UptimePublic",
 ]

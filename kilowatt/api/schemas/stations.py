@@ -189,3 +189,6 @@ class StationStatePublic(BaseModel):
     last_boot_at: datetime | None
     last_heartbeat_at: datetime | None
     connectors: list[ConnectorStatusPublic]
+    offline_since: datetime | None = Field(
+        default=None, description="Not heard from past KILOWATT_OFFLINE_GRACE_S, since then"
+    )
