@@ -106,6 +106,8 @@ async def test_a_finished_session_gets_its_cdr(
     body = session.json()
     assert (body["status"], body["kwh"], body["id"]) == ("COMPLETED", 10, cdr["session_id"])
     assert body["total_cost"] == cdr["total_cost"]
+    assert (await api.get(f"/api/v1/sessions/{body['id']}")).json() == body
+    assert (await api.get("/api/v1/sessions/nope")).status_code == 404
 
     again = await api.post(f"/api/v1/stations/CP-C1/transactions/{tx}/cdr")
     assert again.json()["id"] == cdr["id"]  # issuing is idempotent

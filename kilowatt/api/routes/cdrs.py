@@ -36,6 +36,18 @@ async def list_sessions(
     ]
 
 
+@router.get("/sessions/{session_id}")
+async def get_session_by_id(session_id: str, backend: BackendDep) -> dict[str, Any]:
+    """A session by its OCPI id (the transaction's ``session_id``)."""
+    async with backend.ctx.uow() as uow:
+        transaction = await uow.transactions.by_pk(session_id)
+    if transaction is None:
+        raise NotFound(f"no session {session_id}")
+    return await billing.session_object(
+        transaction.station_id, transaction.transaction_id, backend.ctx
+    )
+
+
 @router.get("/stations/{station_id}/transactions/{transaction_id}/session")
 async def get_session(station_id: str, transaction_id: str, backend: BackendDep) -> dict[str, Any]:
     return await billing.session_object(station_id, transaction_id, backend.ctx)
