@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import cache
 from typing import Any, TypeVar
 
 from kilowatt.domain.errors import InvalidValue
@@ -245,6 +246,7 @@ def _within_measured(
     return _within(value, low, high, scale)
 
 
+@cache
 def _window(start: str | None, end: str | None) -> frozenset[int]:
     begin = 0 if start is None else _minute(start)
     finish = _MINUTES_PER_DAY if end is None or _minute(end) == 0 else _minute(end)
