@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+from kilowatt.domain.errors import Conflict, UnknownTransaction
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest
 from kilowatt.domain.transactions import (
     MeterSample,
@@ -28,6 +29,7 @@ from kilowatt.services.context import ServiceContext
 __all__ = [
     "LegacyStart",
     "LegacyStop",
+    "force_end",
     "record_meter_values",
     "record_transaction_event",
     "start_legacy_transaction",
@@ -208,3 +210,35 @@ def _record(uow: UnitOfWork, transaction: Transaction, event: TransactionEvent) 
     uow.transactions.record_samples(transaction, transaction.station_id, evse_id, event.samples)
     uow.record(*transaction.events)
     transaction.events.clear()
+
+
+async def force_end(
+    station_id: str, transaction_id: str, reason: str, ctx: ServiceContext
+) -> Transaction:
+    """End a transaction whose station never reported its end (lost, broken, replaced).
+
+    It ends at its last meter reading (or its start), so no time is billed that nobody
+    measured; the CDR follows as for any end. A real end that arrives later is kept as
+    reported but changes nothing (a correction is then a credit CDR and a new one).
+    """
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        transaction = await uow.transactions.get(station_id, transaction_id)
+        if transaction is None:
+            raise UnknownTransaction(f"station {station_id} has no transaction {transaction_id}")
+        if not transaction.is_active:
+            raise Conflict(f"transaction {transaction_id} has already ended")
+        event = TransactionEvent(
+            event_type=TransactionEventType.ENDED,
+            transaction_id=transaction_id,
+            timestamp=max(transaction.last_meter_at or now, transaction.started_at),
+            trigger_reason="AbnormalCondition",
+            stopped_reason="Other",
+        )
+        transaction.apply(event, now)
+        transaction.stop_reason = f"ForceEnded: {reason}"[:32]
+        uow.transactions.save(transaction)
+        _record(uow, transaction, event)
+        await uow.commit()
+    await ctx.events.publish(uow.collect_events())
+    return transaction

@@ -68,3 +68,33 @@ async def test_an_unknown_status_filter_is_422(api: httpx.AsyncClient) -> None:
     response = await api.get("/api/v1/transactions", params={"status": "PAUSED"})
     assert response.status_code == 422
     assert "Input should be 'ACTIVE' or 'COMPLETED'" in str(response.json()["detail"])
+
+
+async def test_a_transaction_whose_stop_never_came_is_force_ended(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await register_station(api, "CP-F1")
+    await register_token(api, TAG)
+    async with station_16(server.ocpp_url, "CP-F1") as cp:
+        lost = await _start(cp, TAG, 100)
+        # the card counts as busy as long as the lost transaction runs
+        busy = await cp.call(call.Authorize(id_tag=TAG), suppress=False)
+        assert busy.id_tag_info["status"] == "ConcurrentTx"
+
+        path = f"/api/v1/stations/CP-F1/transactions/{lost}/force-end"
+        ended = await api.post(path, json={"reason": "station replaced"})
+        assert ended.status_code == 200, ended.text
+        body = ended.json()
+        assert (body["status"], body["stop_reason"]) == (
+            "COMPLETED",
+            "ForceEnded: station replaced",
+        )
+        assert body["stopped_at"] == body["started_at"]  # no reading after the start
+        freed = await cp.call(call.Authorize(id_tag=TAG), suppress=False)
+        assert freed.id_tag_info["status"] == "Accepted"
+    cdrs = (await api.get("/api/v1/cdrs", params={"station_id": "CP-F1"})).json()
+    assert [c["session_id"] for c in cdrs] == [body["session_id"]]
+    assert (await api.post(path, json={"reason": "again"})).status_code == 409
+    missing = "/api/v1/stations/CP-F1/transactions/999/force-end"
+    assert (await api.post(missing, json={"reason": "x"})).status_code == 404
+    assert (await api.post(path, json={})).status_code == 422

@@ -8,7 +8,9 @@ from fastapi import APIRouter
 
 from kilowatt.api.deps import BackendDep, Limit, Offset
 from kilowatt.api.schemas import MeterSamplePublic, TransactionDetail, TransactionPublic
+from kilowatt.api.schemas.transactions import ForceEnd
 from kilowatt.domain.errors import UnknownTransaction
+from kilowatt.services import transactions
 
 router = APIRouter(tags=["transactions"])
 
@@ -40,3 +42,13 @@ async def get_transaction(
         **TransactionPublic.of(transaction).model_dump(),
         meter_values=[MeterSamplePublic.of(sample) for sample in samples],
     )
+
+
+@router.post("/stations/{station_id}/transactions/{transaction_id}/force-end")
+async def force_end(
+    station_id: str, transaction_id: str, body: ForceEnd, backend: BackendDep
+) -> TransactionPublic:
+    """End a transaction the station never reported ended, at its last meter reading; its
+    token may charge again and its CDR is issued."""
+    ended = await transactions.force_end(station_id, transaction_id, body.reason, backend.ctx)
+    return TransactionPublic.of(ended)

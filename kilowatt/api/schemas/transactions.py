@@ -7,9 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from kilowatt.api.schemas.base import Input
 from kilowatt.domain.transactions import MeterSample, Transaction
 
-__all__ = ["MeterSamplePublic", "TransactionDetail", "TransactionPublic"]
+__all__ = ["ForceEnd", "MeterSamplePublic", "TransactionDetail", "TransactionPublic"]
 
 
 class TransactionPublic(BaseModel):
@@ -68,3 +69,7 @@ class MeterSamplePublic(BaseModel):
 
 class TransactionDetail(TransactionPublic):
     meter_values: list[MeterSamplePublic]
+
+
+class ForceEnd(Input):
+    reason: str = Field(min_length=1, max_length=20, examples=["station replaced"])
