@@ -12,6 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from kilowatt.domain.device_model import DeviceVariable, StationSelector
 from kilowatt.domain.events import Event
 from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
@@ -23,6 +24,7 @@ __all__ = [
     "Authorizer",
     "Clock",
     "ConnectorStatusReport",
+    "DeviceModelRepository",
     "EventPublisher",
     "LocationRepository",
     "MessageLog",
@@ -162,6 +164,21 @@ class TransactionRepository(Protocol):
         ...
 
 
+class DeviceModelRepository(Protocol):
+    """Configuration keys (1.6) and device model variables (2.0.1) per station."""
+
+    async def variables(
+        self, station_id: str, *, component: str | None = None, variable: str | None = None
+    ) -> Sequence[DeviceVariable]: ...
+    def save(self, station_id: str, variables: Sequence[DeviceVariable]) -> None:
+        """Keep these values, replacing what was stored under the same references."""
+        ...
+
+    async def stations_matching(self, selector: StationSelector) -> Sequence[str]:
+        """The ids of the stations a bulk operation reaches."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: repositories stage writes; ``commit`` makes them durable together.
 
@@ -178,6 +195,8 @@ class UnitOfWork(Protocol):
     def tokens(self) -> TokenRepository: ...
     @property
     def transactions(self) -> TransactionRepository: ...
+    @property
+    def device_model(self) -> DeviceModelRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -264,3 +283,12 @@ class Queries(Protocol):
     async def reports(
         self, station_id: str, *, kind: str | None, limit: int, offset: int
     ) -> Sequence[StationReport]: ...
+    async def device_model(
+        self,
+        station_id: str,
+        *,
+        component: str | None,
+        variable: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[DeviceVariable]: ...

@@ -13,6 +13,7 @@ import kilowatt
 from kilowatt.api.deps import Backend, require_key
 from kilowatt.api.routes import (
     commands,
+    device_model,
     evses,
     health,
     locations,
@@ -67,6 +68,7 @@ def create_api(
     secured = [Depends(require_key)]
     for module in (locations, stations, evses, station_logs, commands, tokens, transactions):
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
+    app.include_router(device_model.router, prefix="/api/v1", dependencies=secured)
     return app
 
 

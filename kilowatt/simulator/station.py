@@ -154,6 +154,10 @@ class StationConfig:
     offline_s: tuple[float, float] = (30.0, 300.0)  # sim: how long a dropped connection stays down
     initial_meter_wh: tuple[int, int] = (0, 5_000_000)
     heartbeat_interval_s: float = 300.0  # used until (or if) the CSMS gives an interval
+    # What one CSMS request may carry: 1.6 GetConfigurationMaxKeys, 2.0.1 DeviceDataCtrlr
+    # ItemsPerMessage (a longer list is refused with a CALLERROR) and BytesPerMessage.
+    items_per_message: int = 20
+    bytes_per_message: int = 8192
     boot_retry_s: float = 30.0  # after Pending/Rejected with interval 0
     response_timeout_s: float = 10.0
     open_timeout_s: float = 10.0
@@ -179,6 +183,8 @@ class StationConfig:
             "open_timeout_s": self.open_timeout_s,
             "backoff_initial_s": self.backoff_initial_s,
             "backoff_max_s": self.backoff_max_s,
+            "items_per_message": self.items_per_message,
+            "bytes_per_message": self.bytes_per_message,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -345,6 +351,7 @@ class SimulatedStation(abc.ABC):
         self._reconnect_requested = False
         self._settings_version = 0
         self._call_in_flight: asyncio.Timeout | None = None
+        self._chores: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ properties
 
@@ -421,6 +428,8 @@ class SimulatedStation(abc.ABC):
         ws, reader = self._ws, self._reader
         self._ws = self._cp = self._reader = None
         self._set_link_lost()
+        for chore in list(self._chores):
+            chore.cancel()
         if reader is not None:
             reader.cancel()
         try:
@@ -457,6 +466,22 @@ class SimulatedStation(abc.ABC):
         if self._call_in_flight is not None:
             self._call_in_flight.reschedule(asyncio.get_running_loop().time())
         self._notify()
+
+    def _follow_up(self, work: Awaitable[None], name: str) -> None:
+        """Messages a CSMS request leads to (report pages, status notifications), sent after
+        the answer; owned by the station, cancelled when it disconnects, failures counted."""
+
+        async def run() -> None:
+            await asyncio.sleep(0)  # let the answer to the request go out first
+            try:
+                await work
+            except (SimulatorError, OCPPError) as exc:
+                self.stats.errors += 1
+                logger.warning("%s: %s failed: %r", self.station_id, name, exc)
+
+        chore = asyncio.create_task(run(), name=f"{self.station_id}-{name}")
+        self._chores.add(chore)
+        chore.add_done_callback(self._chores.discard)
 
     # ------------------------------------------------------------------ sending
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ocpp.exceptions import OccurenceConstraintViolationError
 from ocpp.v16 import ChargePoint as OcppChargePoint
 from ocpp.v16 import call, call_result
 from ocpp.v16.datatypes import MeterValue, SampledValue
@@ -93,6 +94,7 @@ class SimulatedStationV16(SimulatedStation):
             "MeterValuesSampledData": (",".join(MEASURANDS), True),
             "NumberOfConnectors": (str(len(self.connectors)), True),
             "StopTransactionOnEVSideDisconnect": ("true", True),
+            "GetConfigurationMaxKeys": (str(self.config.items_per_message), True),
         }
 
     def get_configuration(
@@ -100,6 +102,10 @@ class SimulatedStationV16(SimulatedStation):
     ) -> tuple[list[dict[str, Any]], list[str]]:
         """The GetConfiguration answer: (known keys as configurationKey, unknown keys)."""
         table = self.configuration()
+        if keys and len(keys) > self.config.items_per_message:
+            raise OccurenceConstraintViolationError(
+                description=f"GetConfigurationMaxKeys is {self.config.items_per_message}"
+            )
         wanted = list(table) if not keys else keys
         known = [
             {"key": key, "readonly": table[key][1], "value": table[key][0]}

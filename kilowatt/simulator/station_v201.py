@@ -25,6 +25,7 @@ import dataclasses
 import uuid
 from typing import Any
 
+from ocpp.exceptions import OccurrenceConstraintViolationError
 from ocpp.v201 import ChargePoint as OcppChargePoint
 from ocpp.v201 import call, call_result
 from ocpp.v201.datatypes import (
@@ -67,11 +68,18 @@ TRIGGER_FOR_STOP_REASON: dict[str, str] = {
     "Reboot": "ResetCommand",
 }
 
+#: The actions DeviceDataCtrlr's ItemsPerMessage and BytesPerMessage have an instance for.
+_LIMITED_ACTIONS = ("GetReport", "GetVariables", "SetVariables")
+
 _WRITABLE = {("OCPPCommCtrlr", "HeartbeatInterval"), ("SampledDataCtrlr", "TxUpdatedInterval")}
 
 
 def _seconds_text(seconds: float) -> str:
     return str(round(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
+
+
+def _data_type(value: str) -> str:
+    return "integer" if value.isdecimal() else "string"
 
 
 class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
@@ -91,15 +99,24 @@ class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
 
     @on(Action.get_variables)
     def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> Any:
+        self.station.check_items(get_variable_data)
         return call_result.GetVariables(
             get_variable_result=[self.station.get_variable(item) for item in get_variable_data]
         )
 
     @on(Action.set_variables)
     def on_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> Any:
+        self.station.check_items(set_variable_data)
         return call_result.SetVariables(
             set_variable_result=[self.station.set_variable(item) for item in set_variable_data]
         )
+
+    @on(Action.get_base_report)
+    def on_get_base_report(self, request_id: int, report_base: str, **_: Any) -> Any:
+        if report_base == "SummaryInventory":
+            return call_result.GetBaseReport(status="NotSupported")
+        self.station.send_report_later(request_id)
+        return call_result.GetBaseReport(status="Accepted")
 
 
 class SimulatedStationV201(SimulatedStation):
@@ -123,7 +140,59 @@ class SimulatedStationV201(SimulatedStation):
             ("TxCtrlr", "TxStartPoint"): "EVConnected",
             ("TxCtrlr", "TxStopPoint"): "EVConnected,Authorized",
             ("EVSE", "Count"): str(len(self.connectors)),
+            ("DeviceDataCtrlr", "ItemsPerMessage"): str(self.config.items_per_message),
+            ("DeviceDataCtrlr", "BytesPerMessage"): str(self.config.bytes_per_message),
         }
+
+    def report_data(self) -> list[dict[str, Any]]:
+        """Every variable as NotifyReport ``reportData`` (camelCase, as sent)."""
+        data = []
+        for (component, variable), value in self.variables().items():
+            instances: tuple[str | None, ...] = (None,)
+            if component == "DeviceDataCtrlr":
+                instances = _LIMITED_ACTIONS
+            for instance in instances:
+                name = {"name": variable} | ({"instance": instance} if instance else {})
+                mutability = "ReadWrite" if (component, variable) in _WRITABLE else "ReadOnly"
+                data.append(
+                    {
+                        "component": {"name": component},
+                        "variable": name,
+                        "variableAttribute": [{"value": value, "mutability": mutability}],
+                        "variableCharacteristics": {
+                            "dataType": _data_type(value),
+                            "supportsMonitoring": False,
+                        },
+                    }
+                )
+        return data
+
+    def send_report_later(self, request_id: int) -> None:
+        """NotifyReport pages of at most ``items_per_message`` entries, after the answer."""
+        self._follow_up(self._send_report(request_id), "NotifyReport")
+
+    async def _send_report(self, request_id: int) -> None:
+        data = self.report_data()
+        size = self.config.items_per_message
+        pages = [data[start : start + size] for start in range(0, len(data), size)]
+        for seq_no, page in enumerate(pages):
+            await self._request(
+                call.NotifyReport(
+                    request_id=request_id,
+                    generated_at=utc_now(),
+                    seq_no=seq_no,
+                    tbc=seq_no < len(pages) - 1,
+                    report_data=page,
+                )
+            )
+        self._emit(f"report {request_id} sent in {len(pages)} pages")
+
+    def check_items(self, items: list[Any]) -> None:
+        """Refuse a request longer than ItemsPerMessage, as a station may (CALLERROR)."""
+        if len(items) > self.config.items_per_message:
+            raise OccurrenceConstraintViolationError(
+                description=f"at most {self.config.items_per_message} items per message"
+            )
 
     def _lookup(self, item: dict[str, Any]) -> tuple[str, str, str | None]:
         """(component, variable, status if not found or not supported)."""

@@ -7,11 +7,13 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.tokens import IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction
 from kilowatt.ports import ConnectorStatusReport, OcppExchange, StationReport
 from kilowatt.store import mapping, tables
+from kilowatt.store.device_model import select_variables, variable_from_row
 from kilowatt.store.repositories import StoreContext
 
 __all__ = ["SqlQueries"]
@@ -172,6 +174,18 @@ class SqlQueries:
             StationReport(row["station_id"], row["kind"], row["reported_at"], row["payload"])
             for row in await self._rows(statement, limit, offset)
         ]
+
+    async def device_model(
+        self,
+        station_id: str,
+        *,
+        component: str | None,
+        variable: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[DeviceVariable]:
+        statement = select_variables(station_id, component, variable)
+        return [variable_from_row(row) for row in await self._rows(statement, limit, offset)]
 
 
 def _status(row: dict[str, Any]) -> ConnectorStatusReport:

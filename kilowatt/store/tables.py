@@ -29,6 +29,7 @@ __all__ = [
     "charging_stations",
     "connector_statuses",
     "connectors",
+    "device_variables",
     "evses",
     "id_allocations",
     "id_tokens",
@@ -310,4 +311,32 @@ id_allocations = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("next_value", BigInteger, nullable=False),
+)
+
+# --- device management (issue 4) ---
+
+# 1.6 configuration keys (component "") and 2.0.1 device model values, one row per attribute.
+device_variables = Table(
+    "device_variables",
+    metadata,
+    Column(
+        "station_id",
+        String(48),
+        ForeignKey("charging_stations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("variable_key", String(255), primary_key=True),  # domain VariableRef.key
+    Column("component", String(50), nullable=False),
+    Column("component_instance", String(50)),
+    Column("evse_id", Integer),
+    Column("connector_id", Integer),
+    Column("variable", String(50), nullable=False),
+    Column("variable_instance", String(50)),
+    Column("attribute_type", String(16), nullable=False),
+    Column("value", Text),
+    Column("mutability", String(16)),
+    Column("characteristics", JSON),
+    Column("source", String(40), nullable=False),
+    _utc("updated_at", nullable=False),
+    Index("ix_device_variables_lookup", "station_id", "component", "variable"),
 )

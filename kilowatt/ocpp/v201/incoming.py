@@ -15,7 +15,7 @@ from kilowatt.ocpp.codec import id_token_info, meter_samples, ocpp_time, parse_t
 from kilowatt.ocpp.schemas import camel_keys
 from kilowatt.ocpp.session import Session, handles
 from kilowatt.ports import ConnectorStatusReport, StationReport
-from kilowatt.services import authorization, stations, transactions
+from kilowatt.services import authorization, device_model, stations, transactions
 
 __all__ = ["StationSession201"]
 
@@ -121,7 +121,8 @@ class StationSession201(Session, ChargePoint):  # type: ignore[misc]
 
     @handles(Action.notify_report)
     async def on_notify_report(self, **payload: Any) -> result.NotifyReport:
-        await self._report("NotifyReport", payload)
+        report = StationReport(self.id, "NotifyReport", self.ctx.clock.now(), camel_keys(payload))
+        await device_model.record_report_page(report, self.ctx)
         return result.NotifyReport()
 
     @handles(Action.security_event_notification)

@@ -1,0 +1,53 @@
+"""device management (issue 4): device model variables
+
+Revision ID: 0004
+Revises: 0001
+Create Date: 2026-11-24 16:40:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "device_variables",
+        sa.Column("station_id", sa.String(length=48), nullable=False),
+        sa.Column("variable_key", sa.String(length=255), nullable=False),
+        sa.Column("component", sa.String(length=50), nullable=False),
+        sa.Column("component_instance", sa.String(length=50), nullable=True),
+        sa.Column("evse_id", sa.Integer(), nullable=True),
+        sa.Column("connector_id", sa.Integer(), nullable=True),
+        sa.Column("variable", sa.String(length=50), nullable=False),
+        sa.Column("variable_instance", sa.String(length=50), nullable=True),
+        sa.Column("attribute_type", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.Text(), nullable=True),
+        sa.Column("mutability", sa.String(length=16), nullable=True),
+        sa.Column("characteristics", sa.JSON(), nullable=True),
+        sa.Column("source", sa.String(length=40), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["station_id"],
+            ["charging_stations.id"],
+            name=op.f("fk_device_variables_station_id_charging_stations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("station_id", "variable_key", name=op.f("pk_device_variables")),
+    )
+    with op.batch_alter_table("device_variables", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_device_variables_lookup", ["station_id", "component", "variable"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("device_variables", schema=None) as batch_op:
+        batch_op.drop_index("ix_device_variables_lookup")
+    op.drop_table("device_variables")
