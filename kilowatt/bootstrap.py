@@ -23,6 +23,7 @@ from kilowatt.ports import Clock
 from kilowatt.services import access
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
 from kilowatt.services.context import ServiceContext, StationPolicy
+from kilowatt.services.local_lists import LocalListKeeper
 from kilowatt.store import Store
 
 __all__ = ["Kilowatt", "build"]
@@ -58,6 +59,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     )
     gateway = InProcessStationGateway()
     central = CentralSystem(ctx, gateway, store)
+    local_lists = LocalListKeeper(ctx, gateway, settings.call_timeout_s)
+    events.subscribe(local_lists.on_event)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -69,6 +72,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         try:
             yield
         finally:
+            await local_lists.close()
             await gateway.close_all()
             await store.close()
 

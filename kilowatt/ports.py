@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 
 from kilowatt.domain.device_model import DeviceVariable, StationSelector
 from kilowatt.domain.events import Event
+from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction, TransactionEvent
@@ -26,6 +27,7 @@ __all__ = [
     "ConnectorStatusReport",
     "DeviceModelRepository",
     "EventPublisher",
+    "LocalListRepository",
     "LocationRepository",
     "MessageLog",
     "OcppExchange",
@@ -179,6 +181,20 @@ class DeviceModelRepository(Protocol):
         ...
 
 
+class LocalListRepository(Protocol):
+    """What each station's local authorization list holds, as far as we know."""
+
+    async def get(self, station_id: str) -> LocalList | None: ...
+    def save(self, local_list: LocalList) -> None: ...
+    async def stations_holding(self) -> Sequence[str]:
+        """Stations that were sent a list (they must follow token changes)."""
+        ...
+
+    async def tokens(self) -> Sequence[IdToken]:
+        """Every token in the store (what a full list is made from)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: repositories stage writes; ``commit`` makes them durable together.
 
@@ -197,6 +213,8 @@ class UnitOfWork(Protocol):
     def transactions(self) -> TransactionRepository: ...
     @property
     def device_model(self) -> DeviceModelRepository: ...
+    @property
+    def local_lists(self) -> LocalListRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -292,3 +310,4 @@ class Queries(Protocol):
         limit: int,
         offset: int,
     ) -> Sequence[DeviceVariable]: ...
+    async def local_list(self, station_id: str) -> LocalList | None: ...

@@ -16,6 +16,7 @@ from kilowatt.api.routes import (
     device_model,
     evses,
     health,
+    local_lists,
     locations,
     station_logs,
     stations,
@@ -68,7 +69,8 @@ def create_api(
     secured = [Depends(require_key)]
     for module in (locations, stations, evses, station_logs, commands, tokens, transactions):
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
-    app.include_router(device_model.router, prefix="/api/v1", dependencies=secured)
+    for extra in (device_model, local_lists):
+        app.include_router(extra.router, prefix="/api/v1", dependencies=secured)
     return app
 
 

@@ -11,6 +11,7 @@ __all__ = [
     "StationBooted",
     "StationConnected",
     "StationDisconnected",
+    "TokenChanged",
     "TransactionEnded",
     "TransactionMetered",
     "TransactionStarted",
@@ -69,3 +70,10 @@ class TransactionEnded(Event):
     transaction_id: str
     stopped_at: datetime | None
     energy_wh: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenChanged(Event):
+    """A token was created, changed or deleted (local lists follow)."""
+
+    uid: str

@@ -29,14 +29,14 @@ import functools
 import logging
 import random
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 import websockets
-from ocpp.exceptions import OCPPError
+from ocpp.exceptions import OccurrenceConstraintViolationError, OCPPError
 from ocpp.routing import on as _ocpp_on
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -158,6 +158,7 @@ class StationConfig:
     # ItemsPerMessage (a longer list is refused with a CALLERROR) and BytesPerMessage.
     items_per_message: int = 20
     bytes_per_message: int = 8192
+    local_list_max_length: int = 100  # entries the local authorization list can hold
     boot_retry_s: float = 30.0  # after Pending/Rejected with interval 0
     response_timeout_s: float = 10.0
     open_timeout_s: float = 10.0
@@ -185,6 +186,7 @@ class StationConfig:
             "backoff_max_s": self.backoff_max_s,
             "items_per_message": self.items_per_message,
             "bytes_per_message": self.bytes_per_message,
+            "local_list_max_length": self.local_list_max_length,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -352,6 +354,10 @@ class SimulatedStation(abc.ABC):
         self._settings_version = 0
         self._call_in_flight: asyncio.Timeout | None = None
         self._chores: set[asyncio.Task[None]] = set()
+        # The local authorization list (uid -> status), kept across connections like the
+        # non-volatile memory of a real station.
+        self.local_list: dict[str, str] = {}
+        self.local_list_version = 0
 
     # ------------------------------------------------------------------ properties
 
@@ -482,6 +488,37 @@ class SimulatedStation(abc.ABC):
         chore = asyncio.create_task(run(), name=f"{self.station_id}-{name}")
         self._chores.add(chore)
         chore.add_done_callback(self._chores.discard)
+
+    def apply_local_list(
+        self, version: int, full: bool, entries: list[tuple[str, str | None]]
+    ) -> str:
+        """Apply a SendLocalList (entries: uid and status, None to remove); its status.
+
+        Too many entries in one message is a CALLERROR (see ``check_items``); a differential
+        update older than the list is VersionMismatch; more than the list holds is Failed.
+        """
+        self.check_items(entries)
+        if not full and version < self.local_list_version:
+            return "VersionMismatch"
+        updated = {} if full else dict(self.local_list)
+        for uid, status in entries:
+            if status is None:
+                updated.pop(uid, None)
+            else:
+                updated[uid] = status
+        if len(updated) > self.config.local_list_max_length:
+            return "Failed"
+        self.local_list, self.local_list_version = updated, version
+        self._emit(f"local list version {version}: {len(updated)} entries")
+        return "Accepted"
+
+    def check_items(self, items: Sequence[Any]) -> None:
+        """Refuse a request longer than the station takes in one message (a CALLERROR)."""
+        if len(items) > self.config.items_per_message:
+            raise self._too_many(f"at most {self.config.items_per_message} items per message")
+
+    def _too_many(self, description: str) -> OCPPError:
+        return OccurrenceConstraintViolationError(description=description)
 
     # ------------------------------------------------------------------ sending
 

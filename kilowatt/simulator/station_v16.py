@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ocpp.exceptions import OccurenceConstraintViolationError
+from ocpp.exceptions import OccurenceConstraintViolationError, OCPPError
 from ocpp.v16 import ChargePoint as OcppChargePoint
 from ocpp.v16 import call, call_result
 from ocpp.v16.datatypes import MeterValue, SampledValue
@@ -70,6 +70,25 @@ class ChargePointV16(OcppChargePoint):  # type: ignore[misc]
         known, unknown = self.station.get_configuration(key)
         return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
 
+    @on(Action.send_local_list)
+    def on_send_local_list(
+        self,
+        list_version: int,
+        update_type: str,
+        local_authorization_list: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> Any:
+        entries = [
+            (item["id_tag"], (item.get("id_tag_info") or {}).get("status"))
+            for item in local_authorization_list or []
+        ]
+        status = self.station.apply_local_list(list_version, update_type == "Full", entries)
+        return call_result.SendLocalList(status=status)
+
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self, **_: Any) -> Any:
+        return call_result.GetLocalListVersion(list_version=self.station.local_list_version)
+
     @on(Action.change_configuration)
     def on_change_configuration(self, key: str, value: str, **_: Any) -> Any:
         return call_result.ChangeConfiguration(status=self.station.change_configuration(key, value))
@@ -84,6 +103,9 @@ class SimulatedStationV16(SimulatedStation):
     def _make_charge_point(self, ws: ClientConnection) -> Any:
         return ChargePointV16(self, ws)
 
+    def _too_many(self, description: str) -> OCPPError:
+        return OccurenceConstraintViolationError(description=description)  # 1.6's spelling
+
     # ------------------------------------------------------------------ configuration
 
     def configuration(self) -> dict[str, tuple[str, bool]]:
@@ -95,6 +117,9 @@ class SimulatedStationV16(SimulatedStation):
             "NumberOfConnectors": (str(len(self.connectors)), True),
             "StopTransactionOnEVSideDisconnect": ("true", True),
             "GetConfigurationMaxKeys": (str(self.config.items_per_message), True),
+            "LocalAuthListEnabled": ("true", True),
+            "LocalAuthListMaxLength": (str(self.config.local_list_max_length), True),
+            "SendLocalListMaxLength": (str(self.config.items_per_message), True),
         }
 
     def get_configuration(
@@ -103,9 +128,7 @@ class SimulatedStationV16(SimulatedStation):
         """The GetConfiguration answer: (known keys as configurationKey, unknown keys)."""
         table = self.configuration()
         if keys and len(keys) > self.config.items_per_message:
-            raise OccurenceConstraintViolationError(
-                description=f"GetConfigurationMaxKeys is {self.config.items_per_message}"
-            )
+            raise self._too_many(f"GetConfigurationMaxKeys is {self.config.items_per_message}")
         wanted = list(table) if not keys else keys
         known = [
             {"key": key, "readonly": table[key][1], "value": table[key][0]}

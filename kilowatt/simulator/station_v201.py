@@ -25,7 +25,6 @@ import dataclasses
 import uuid
 from typing import Any
 
-from ocpp.exceptions import OccurrenceConstraintViolationError
 from ocpp.v201 import ChargePoint as OcppChargePoint
 from ocpp.v201 import call, call_result
 from ocpp.v201.datatypes import (
@@ -111,6 +110,25 @@ class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
             set_variable_result=[self.station.set_variable(item) for item in set_variable_data]
         )
 
+    @on(Action.send_local_list)
+    def on_send_local_list(
+        self,
+        version_number: int,
+        update_type: str,
+        local_authorization_list: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> Any:
+        entries = [
+            (item["id_token"]["id_token"], (item.get("id_token_info") or {}).get("status"))
+            for item in local_authorization_list or []
+        ]
+        status = self.station.apply_local_list(version_number, update_type == "Full", entries)
+        return call_result.SendLocalList(status=status)
+
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self, **_: Any) -> Any:
+        return call_result.GetLocalListVersion(version_number=self.station.local_list_version)
+
     @on(Action.get_base_report)
     def on_get_base_report(self, request_id: int, report_base: str, **_: Any) -> Any:
         if report_base == "SummaryInventory":
@@ -142,6 +160,10 @@ class SimulatedStationV201(SimulatedStation):
             ("EVSE", "Count"): str(len(self.connectors)),
             ("DeviceDataCtrlr", "ItemsPerMessage"): str(self.config.items_per_message),
             ("DeviceDataCtrlr", "BytesPerMessage"): str(self.config.bytes_per_message),
+            ("LocalAuthListCtrlr", "Enabled"): "true",
+            ("LocalAuthListCtrlr", "Entries"): str(len(self.local_list)),
+            ("LocalAuthListCtrlr", "ItemsPerMessage"): str(self.config.items_per_message),
+            ("LocalAuthListCtrlr", "BytesPerMessage"): str(self.config.bytes_per_message),
         }
 
     def report_data(self) -> list[dict[str, Any]]:
@@ -186,13 +208,6 @@ class SimulatedStationV201(SimulatedStation):
                 )
             )
         self._emit(f"report {request_id} sent in {len(pages)} pages")
-
-    def check_items(self, items: list[Any]) -> None:
-        """Refuse a request longer than ItemsPerMessage, as a station may (CALLERROR)."""
-        if len(items) > self.config.items_per_message:
-            raise OccurrenceConstraintViolationError(
-                description=f"at most {self.config.items_per_message} items per message"
-            )
 
     def _lookup(self, item: dict[str, Any]) -> tuple[str, str, str | None]:
         """(component, variable, status if not found or not supported)."""

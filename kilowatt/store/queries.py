@@ -8,12 +8,14 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from kilowatt.domain.device_model import DeviceVariable
+from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.tokens import IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction
 from kilowatt.ports import ConnectorStatusReport, OcppExchange, StationReport
 from kilowatt.store import mapping, tables
 from kilowatt.store.device_model import select_variables, variable_from_row
+from kilowatt.store.local_lists import load_local_list
 from kilowatt.store.repositories import StoreContext
 
 __all__ = ["SqlQueries"]
@@ -186,6 +188,9 @@ class SqlQueries:
     ) -> Sequence[DeviceVariable]:
         statement = select_variables(station_id, component, variable)
         return [variable_from_row(row) for row in await self._rows(statement, limit, offset)]
+
+    async def local_list(self, station_id: str) -> LocalList | None:
+        return await load_local_list(self._context, station_id)
 
 
 def _status(row: dict[str, Any]) -> ConnectorStatusReport:

@@ -33,6 +33,8 @@ __all__ = [
     "evses",
     "id_allocations",
     "id_tokens",
+    "local_list_entries",
+    "local_lists",
     "locations",
     "metadata",
     "meter_samples",
@@ -339,4 +341,35 @@ device_variables = Table(
     Column("source", String(40), nullable=False),
     _utc("updated_at", nullable=False),
     Index("ix_device_variables_lookup", "station_id", "component", "variable"),
+)
+
+# What each station's local authorization list holds, as far as the central system knows.
+local_lists = Table(
+    "local_lists",
+    metadata,
+    Column(
+        "station_id",
+        String(48),
+        ForeignKey("charging_stations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("version", Integer, nullable=False),
+    Column("last_status", String(20)),
+    _utc("updated_at"),
+    Column("pending", Boolean, nullable=False),
+)
+
+local_list_entries = Table(
+    "local_list_entries",
+    metadata,
+    Column(
+        "station_id",
+        String(48),
+        ForeignKey("local_lists.station_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("uid", String(36), primary_key=True),
+    Column("status", String(20), nullable=False),
+    _utc("expires_at"),
+    Column("token_type", String(16), nullable=False),
 )

@@ -10,6 +10,7 @@ from typing import Self
 from kilowatt.domain.events import Event
 from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.device_model import DeviceModelRepository
+from kilowatt.store.local_lists import LocalListRepository
 from kilowatt.store.repositories import (
     ApiKeyRepository,
     LocationRepository,
@@ -56,6 +57,10 @@ class SqlUnitOfWork:
     @cached_property
     def device_model(self) -> DeviceModelRepository:
         return DeviceModelRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def local_lists(self) -> LocalListRepository:
+        return LocalListRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self

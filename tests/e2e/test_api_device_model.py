@@ -96,7 +96,11 @@ async def test_a_v201_refresh_stores_the_notify_report_pages_as_they_arrive(
     assert body["status"] == "Accepted" and isinstance(body["request_id"], int)
     assert len(stored) == expected > 8, "more than two pages"
     assert value_of(stored, "OCPPCommCtrlr", "HeartbeatInterval") == "300"
-    limits = [v for v in stored if v["variable"] == "ItemsPerMessage"]
+    limits = [
+        v
+        for v in stored
+        if (v["component"], v["variable"]) == ("DeviceDataCtrlr", "ItemsPerMessage")
+    ]
     assert {(v["variable_instance"], v["value"]) for v in limits} == {
         ("GetReport", "4"),
         ("GetVariables", "4"),

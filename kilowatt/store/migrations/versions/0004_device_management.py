@@ -1,4 +1,4 @@
-"""device management (issue 4): device model variables
+"""device management (issue 4): device model variables, local authorization lists
 
 Revision ID: 0004
 Revises: 0001
@@ -46,8 +46,41 @@ def upgrade() -> None:
             "ix_device_variables_lookup", ["station_id", "component", "variable"], unique=False
         )
 
+    op.create_table(
+        "local_lists",
+        sa.Column("station_id", sa.String(length=48), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("last_status", sa.String(length=20), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("pending", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["station_id"],
+            ["charging_stations.id"],
+            name=op.f("fk_local_lists_station_id_charging_stations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("station_id", name=op.f("pk_local_lists")),
+    )
+    op.create_table(
+        "local_list_entries",
+        sa.Column("station_id", sa.String(length=48), nullable=False),
+        sa.Column("uid", sa.String(length=36), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("token_type", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["station_id"],
+            ["local_lists.station_id"],
+            name=op.f("fk_local_list_entries_station_id_local_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("station_id", "uid", name=op.f("pk_local_list_entries")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("local_list_entries")
+    op.drop_table("local_lists")
     with op.batch_alter_table("device_variables", schema=None) as batch_op:
         batch_op.drop_index("ix_device_variables_lookup")
     op.drop_table("device_variables")
