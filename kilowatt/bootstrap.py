@@ -24,6 +24,7 @@ from kilowatt.services import access
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
 from kilowatt.services.context import ServiceContext, StationPolicy
 from kilowatt.services.local_lists import LocalListKeeper
+from kilowatt.services.reservations import ReservationGuard
 from kilowatt.store import Store
 
 __all__ = ["Kilowatt", "build"]
@@ -53,7 +54,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     ctx = ServiceContext(
         uow=store.unit_of_work,
         clock=clock,
-        authorizer=AuthorizerChain(LocalTokens(store.unit_of_work, clock)),
+        authorizer=ReservationGuard(
+            AuthorizerChain(LocalTokens(store.unit_of_work, clock)), store.unit_of_work, clock
+        ),
         events=events,
         policy=policy,
     )

@@ -16,6 +16,7 @@ from kilowatt.domain.device_model import DeviceVariable, StationSelector
 from kilowatt.domain.events import Event
 from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction, TransactionEvent
 
@@ -32,6 +33,7 @@ __all__ = [
     "MessageLog",
     "OcppExchange",
     "Queries",
+    "ReservationRepository",
     "StationGateway",
     "StationReport",
     "StationRepository",
@@ -195,6 +197,19 @@ class LocalListRepository(Protocol):
         ...
 
 
+class ReservationRepository(Protocol):
+    async def next_id(self) -> int:
+        """A fresh reservation id (an OCPP integer), unique across processes."""
+        ...
+
+    async def get(self, reservation_id: int) -> Reservation | None: ...
+    async def active(self, station_id: str) -> Sequence[Reservation]:
+        """The station's reservations whose status is ACTIVE (some may be past expiry)."""
+        ...
+
+    def save(self, reservation: Reservation) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: repositories stage writes; ``commit`` makes them durable together.
 
@@ -215,6 +230,8 @@ class UnitOfWork(Protocol):
     def device_model(self) -> DeviceModelRepository: ...
     @property
     def local_lists(self) -> LocalListRepository: ...
+    @property
+    def reservations(self) -> ReservationRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -311,3 +328,6 @@ class Queries(Protocol):
         offset: int,
     ) -> Sequence[DeviceVariable]: ...
     async def local_list(self, station_id: str) -> LocalList | None: ...
+    async def reservations(
+        self, station_id: str, *, limit: int, offset: int
+    ) -> Sequence[Reservation]: ...

@@ -18,6 +18,7 @@ from kilowatt.api.routes import (
     health,
     local_lists,
     locations,
+    reservations,
     station_logs,
     stations,
     tokens,
@@ -69,7 +70,7 @@ def create_api(
     secured = [Depends(require_key)]
     for module in (locations, stations, evses, station_logs, commands, tokens, transactions):
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
-    for extra in (device_model, local_lists):
+    for extra in (device_model, local_lists, reservations):
         app.include_router(extra.router, prefix="/api/v1", dependencies=secured)
     return app
 

@@ -358,6 +358,7 @@ class SimulatedStation(abc.ABC):
         # non-volatile memory of a real station.
         self.local_list: dict[str, str] = {}
         self.local_list_version = 0
+        self.reservations: dict[int, tuple[int | None, str]] = {}  # id -> (evse or None, token)
 
     # ------------------------------------------------------------------ properties
 
@@ -510,6 +511,33 @@ class SimulatedStation(abc.ABC):
             return "Failed"
         self.local_list, self.local_list_version = updated, version
         self._emit(f"local list version {version}: {len(updated)} entries")
+        return "Accepted"
+
+    def reserve(self, reservation_id: int, evse_id: int | None, id_token: str) -> str:
+        """Apply a ReserveNow (evse None: any); its status. A new reservation with a known id
+        replaces the old one."""
+        self.reservations.pop(reservation_id, None)
+        taken = {evse for evse, _ in self.reservations.values()}
+        if evse_id is None:
+            free = [c for c in self.connectors.values() if c.connector_id not in taken]
+            if not any(c.session is None and c.status != self.STATUS_FAULTED for c in free):
+                return "Occupied"
+        else:
+            if evse_id not in self.connectors:
+                return "Rejected"
+            connector = self.connectors[evse_id]
+            if connector.status == self.STATUS_FAULTED:
+                return "Faulted"
+            if connector.session is not None or evse_id in taken:
+                return "Occupied"
+        self.reservations[reservation_id] = (evse_id, id_token)
+        self._emit(f"reservation {reservation_id} for {id_token} on evse {evse_id or 'any'}")
+        return "Accepted"
+
+    def cancel_reservation(self, reservation_id: int) -> str:
+        if self.reservations.pop(reservation_id, None) is None:
+            return "Rejected"
+        self._emit(f"reservation {reservation_id} cancelled")
         return "Accepted"
 
     def check_items(self, items: Sequence[Any]) -> None:

@@ -89,6 +89,17 @@ class ChargePointV16(OcppChargePoint):  # type: ignore[misc]
     def on_get_local_list_version(self, **_: Any) -> Any:
         return call_result.GetLocalListVersion(list_version=self.station.local_list_version)
 
+    @on(Action.reserve_now)
+    def on_reserve_now(
+        self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **_: Any
+    ) -> Any:
+        status = self.station.reserve(reservation_id, connector_id or None, id_tag)
+        return call_result.ReserveNow(status=status)
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id: int) -> Any:
+        return call_result.CancelReservation(status=self.station.cancel_reservation(reservation_id))
+
     @on(Action.change_configuration)
     def on_change_configuration(self, key: str, value: str, **_: Any) -> Any:
         return call_result.ChangeConfiguration(status=self.station.change_configuration(key, value))

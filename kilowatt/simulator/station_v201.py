@@ -129,6 +129,17 @@ class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
     def on_get_local_list_version(self, **_: Any) -> Any:
         return call_result.GetLocalListVersion(version_number=self.station.local_list_version)
 
+    @on(Action.reserve_now)
+    def on_reserve_now(
+        self, id: int, id_token: dict[str, Any], evse_id: int | None = None, **_: Any
+    ) -> Any:
+        status = self.station.reserve(id, evse_id, str(id_token["id_token"]))
+        return call_result.ReserveNow(status=status)
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id: int, **_: Any) -> Any:
+        return call_result.CancelReservation(status=self.station.cancel_reservation(reservation_id))
+
     @on(Action.get_base_report)
     def on_get_base_report(self, request_id: int, report_base: str, **_: Any) -> Any:
         if report_base == "SummaryInventory":
@@ -208,6 +219,15 @@ class SimulatedStationV201(SimulatedStation):
                 )
             )
         self._emit(f"report {request_id} sent in {len(pages)} pages")
+
+    async def end_reservation(self, reservation_id: int, status: str = "Expired") -> None:
+        """The reservation ran out (or was removed): ReservationStatusUpdate."""
+        self.reservations.pop(reservation_id, None)
+        await self._request(
+            call.ReservationStatusUpdate(
+                reservation_id=reservation_id, reservation_update_status=status
+            )
+        )
 
     def _lookup(self, item: dict[str, Any]) -> tuple[str, str, str | None]:
         """(component, variable, status if not found or not supported)."""

@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.tokens import IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction
 from kilowatt.ports import ConnectorStatusReport, OcppExchange, StationReport
@@ -17,6 +18,7 @@ from kilowatt.store import mapping, tables
 from kilowatt.store.device_model import select_variables, variable_from_row
 from kilowatt.store.local_lists import load_local_list
 from kilowatt.store.repositories import StoreContext
+from kilowatt.store.reservations import station_reservations
 
 __all__ = ["SqlQueries"]
 
@@ -191,6 +193,11 @@ class SqlQueries:
 
     async def local_list(self, station_id: str) -> LocalList | None:
         return await load_local_list(self._context, station_id)
+
+    async def reservations(
+        self, station_id: str, *, limit: int, offset: int
+    ) -> Sequence[Reservation]:
+        return await station_reservations(self._context, station_id, limit, offset)
 
 
 def _status(row: dict[str, Any]) -> ConnectorStatusReport:

@@ -39,6 +39,7 @@ __all__ = [
     "metadata",
     "meter_samples",
     "ocpp_messages",
+    "reservations",
     "station_reports",
     "status_history",
     "transaction_events",
@@ -372,4 +373,18 @@ local_list_entries = Table(
     Column("status", String(20), nullable=False),
     _utc("expires_at"),
     Column("token_type", String(16), nullable=False),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", Integer, primary_key=True),  # from id_allocations "reservation_id"
+    Column("station_id", String(48), nullable=False),
+    Column("evse_id", Integer),
+    Column("id_token", String(36), nullable=False),
+    _utc("expires_at", nullable=False),
+    _utc("created_at", nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("station_status", String(20)),
+    Index("ix_reservations_station_status", "station_id", "status"),
 )

@@ -19,6 +19,7 @@ from kilowatt.store.repositories import (
     TokenRepository,
     TransactionRepository,
 )
+from kilowatt.store.reservations import ReservationRepository
 from kilowatt.store.writes import Write
 
 __all__ = ["SqlUnitOfWork"]
@@ -61,6 +62,10 @@ class SqlUnitOfWork:
     @cached_property
     def local_lists(self) -> LocalListRepository:
         return LocalListRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def reservations(self) -> ReservationRepository:
+        return ReservationRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self

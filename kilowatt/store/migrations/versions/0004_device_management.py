@@ -1,4 +1,5 @@
-"""device management (issue 4): device model variables, local authorization lists
+"""device management (issue 4): device model variables, local authorization lists,
+reservations
 
 Revision ID: 0004
 Revises: 0001
@@ -77,8 +78,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("station_id", "uid", name=op.f("pk_local_list_entries")),
     )
 
+    op.create_table(
+        "reservations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("station_id", sa.String(length=48), nullable=False),
+        sa.Column("evse_id", sa.Integer(), nullable=True),
+        sa.Column("id_token", sa.String(length=36), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("station_status", sa.String(length=20), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reservations")),
+    )
+    with op.batch_alter_table("reservations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_reservations_station_status", ["station_id", "status"], unique=False
+        )
+    op.bulk_insert(
+        sa.table("id_allocations", sa.column("name"), sa.column("next_value")),
+        [{"name": "reservation_id", "next_value": 1}],
+    )
+
 
 def downgrade() -> None:
+    op.execute("DELETE FROM id_allocations WHERE name = 'reservation_id'")
+    with op.batch_alter_table("reservations", schema=None) as batch_op:
+        batch_op.drop_index("ix_reservations_station_status")
+    op.drop_table("reservations")
     op.drop_table("local_list_entries")
     op.drop_table("local_lists")
     with op.batch_alter_table("device_variables", schema=None) as batch_op:
