@@ -24,6 +24,7 @@ from kilowatt.services import access
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
 from kilowatt.services.context import ServiceContext, StationPolicy
 from kilowatt.services.local_lists import LocalListKeeper
+from kilowatt.services.remote_starts import Linker
 from kilowatt.services.reservations import ReservationGuard
 from kilowatt.store import Store
 
@@ -64,6 +65,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     central = CentralSystem(ctx, gateway, store)
     local_lists = LocalListKeeper(ctx, gateway, settings.call_timeout_s)
     events.subscribe(local_lists.on_event)
+    events.subscribe(Linker(ctx).on_event)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

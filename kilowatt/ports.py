@@ -16,6 +16,7 @@ from kilowatt.domain.device_model import DeviceVariable, StationSelector
 from kilowatt.domain.events import Event
 from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.remote_starts import RemoteStartRecord
 from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction, TransactionEvent
@@ -33,6 +34,7 @@ __all__ = [
     "MessageLog",
     "OcppExchange",
     "Queries",
+    "RemoteStartRepository",
     "ReservationRepository",
     "StationGateway",
     "StationReport",
@@ -210,6 +212,19 @@ class ReservationRepository(Protocol):
     def save(self, reservation: Reservation) -> None: ...
 
 
+class RemoteStartRepository(Protocol):
+    async def next_id(self) -> int:
+        """A fresh remoteStartId, unique across processes."""
+        ...
+
+    async def get(self, station_id: str, remote_start_id: int) -> RemoteStartRecord | None: ...
+    async def unlinked(self, station_id: str) -> Sequence[RemoteStartRecord]:
+        """Requested or accepted remote starts not linked to a transaction, oldest first."""
+        ...
+
+    def save(self, record: RemoteStartRecord) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: repositories stage writes; ``commit`` makes them durable together.
 
@@ -232,6 +247,8 @@ class UnitOfWork(Protocol):
     def local_lists(self) -> LocalListRepository: ...
     @property
     def reservations(self) -> ReservationRepository: ...
+    @property
+    def remote_starts(self) -> RemoteStartRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -331,3 +348,8 @@ class Queries(Protocol):
     async def reservations(
         self, station_id: str, *, limit: int, offset: int
     ) -> Sequence[Reservation]: ...
+    async def remote_start(
+        self, station_id: str, transaction_id: str, remote_start_id: int | None
+    ) -> RemoteStartRecord | None:
+        """The remote start linked to the transaction, or the one its remoteStartId names."""
+        ...

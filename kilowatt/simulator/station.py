@@ -277,6 +277,7 @@ class Session:
     started_at: str | None = None
     charging_state: str = "EVConnected"  # EVConnected | Charging | SuspendedEV | Idle
     seq_no: int = 0  # OCPP 2.0.1: the seqNo of the next TransactionEvent
+    remote_start_id: int | None = None  # OCPP 2.0.1: echoed when the remote start authorizes
 
     def next_seq_no(self) -> int:
         seq_no = self.seq_no
@@ -482,7 +483,7 @@ class SimulatedStation(abc.ABC):
             await asyncio.sleep(0)  # let the answer to the request go out first
             try:
                 await work
-            except (SimulatorError, OCPPError) as exc:
+            except (SimulatorError, OCPPError) as exc:  # counted, logged: a chore is best effort
                 self.stats.errors += 1
                 logger.warning("%s: %s failed: %r", self.station_id, name, exc)
 
@@ -533,6 +534,25 @@ class SimulatedStation(abc.ABC):
         self.reservations[reservation_id] = (evse_id, id_token)
         self._emit(f"reservation {reservation_id} for {id_token} on evse {evse_id or 'any'}")
         return "Accepted"
+
+    def start_remotely(
+        self, id_tag: str, connector_id: int | None, remote_start_id: int | None = None
+    ) -> str:
+        """Accept a remote start when a connector (the one named, or any) is free; then a car
+        is plugged in there and charging starts for ``id_tag``, after the answer."""
+        named = [self.connectors.get(connector_id)] if connector_id else self.connectors.values()
+        free = [c for c in named if c and c.session is None and c.status != self.STATUS_FAULTED]
+        if not free:
+            return "Rejected"
+        self._follow_up(self._start_remotely(free[0], id_tag, remote_start_id), "remote start")
+        return "Accepted"
+
+    async def _start_remotely(
+        self, connector: Connector, id_tag: str, remote_start_id: int | None
+    ) -> None:
+        session = await self.plug_in(connector.connector_id)
+        session.remote_start_id = remote_start_id
+        await self.start_charging(id_tag, connector_id=connector.connector_id)
 
     def cancel_reservation(self, reservation_id: int) -> str:
         if self.reservations.pop(reservation_id, None) is None:

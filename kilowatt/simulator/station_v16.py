@@ -89,6 +89,13 @@ class ChargePointV16(OcppChargePoint):  # type: ignore[misc]
     def on_get_local_list_version(self, **_: Any) -> Any:
         return call_result.GetLocalListVersion(list_version=self.station.local_list_version)
 
+    @on(Action.remote_start_transaction)
+    def on_remote_start_transaction(
+        self, id_tag: str, connector_id: int | None = None, **_: Any
+    ) -> Any:
+        status = self.station.start_remotely(id_tag, connector_id)
+        return call_result.RemoteStartTransaction(status=status)
+
     @on(Action.reserve_now)
     def on_reserve_now(
         self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **_: Any

@@ -129,6 +129,13 @@ class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
     def on_get_local_list_version(self, **_: Any) -> Any:
         return call_result.GetLocalListVersion(version_number=self.station.local_list_version)
 
+    @on(Action.request_start_transaction)
+    def on_request_start_transaction(
+        self, id_token: dict[str, Any], remote_start_id: int, evse_id: int | None = None, **_: Any
+    ) -> Any:
+        status = self.station.start_remotely(str(id_token["id_token"]), evse_id, remote_start_id)
+        return call_result.RequestStartTransaction(status=status)
+
     @on(Action.reserve_now)
     def on_reserve_now(
         self, id: int, id_token: dict[str, Any], evse_id: int | None = None, **_: Any
@@ -405,6 +412,8 @@ class SimulatedStationV201(SimulatedStation):
         """Send (or queue) a TransactionEvent; seqNo is taken when it is sent or queued."""
         when = timestamp if timestamp is not None else utc_now()
         transaction_id = str(session.transaction_id)
+        # The first event after a remote start authorized it names the request.
+        remote_start_id = session.remote_start_id if trigger_reason == "RemoteStart" else None
 
         def build() -> Any:
             return call.TransactionEvent(
@@ -416,6 +425,7 @@ class SimulatedStationV201(SimulatedStation):
                     transaction_id=transaction_id,
                     charging_state=charging_state,
                     stopped_reason=stopped_reason,
+                    remote_start_id=remote_start_id,
                 ),
                 meter_value=meter_value,
                 evse=EVSEType(id=connector.connector_id, connector_id=1) if evse else None,
@@ -442,8 +452,9 @@ class SimulatedStationV201(SimulatedStation):
         status = authorization.id_token_info["status"]
         if status == "Accepted":
             session.id_tag = id_tag
+            trigger = "Authorized" if session.remote_start_id is None else "RemoteStart"
             response = await self._transaction_event(
-                connector, session, "Updated", "Authorized", id_token=id_tag
+                connector, session, "Updated", trigger, id_token=id_tag
             )
             info = getattr(response, "id_token_info", None) or {}
             status = info.get("status", "Accepted")

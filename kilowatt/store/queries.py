@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.remote_starts import RemoteStartRecord
 from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.tokens import IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction
@@ -17,6 +18,7 @@ from kilowatt.ports import ConnectorStatusReport, OcppExchange, StationReport
 from kilowatt.store import mapping, tables
 from kilowatt.store.device_model import select_variables, variable_from_row
 from kilowatt.store.local_lists import load_local_list
+from kilowatt.store.remote_starts import find_remote_start
 from kilowatt.store.repositories import StoreContext
 from kilowatt.store.reservations import station_reservations
 
@@ -198,6 +200,11 @@ class SqlQueries:
         self, station_id: str, *, limit: int, offset: int
     ) -> Sequence[Reservation]:
         return await station_reservations(self._context, station_id, limit, offset)
+
+    async def remote_start(
+        self, station_id: str, transaction_id: str, remote_start_id: int | None
+    ) -> RemoteStartRecord | None:
+        return await find_remote_start(self._context, station_id, transaction_id, remote_start_id)
 
 
 def _status(row: dict[str, Any]) -> ConnectorStatusReport:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from kilowatt.domain.reservations import Reservation, ReservationStatus
 from kilowatt.store import tables
+from kilowatt.store.remote_starts import next_sequence_value
 from kilowatt.store.repositories import StoreContext, _Repository
 
 __all__ = ["ReservationRepository", "reservation_from_row", "station_reservations"]
@@ -18,16 +19,7 @@ _FIELDS = ("id", "station_id", "evse_id", "id_token", "expires_at", "created_at"
 
 class ReservationRepository(_Repository):
     async def next_id(self) -> int:
-        """One id per call in its own short transaction (reservations are rare)."""
-        t = tables.id_allocations
-        async with self._context.engine.begin() as connection:
-            result = await connection.execute(
-                update(t)
-                .where(t.c.name == "reservation_id")
-                .values(next_value=t.c.next_value + 1)
-                .returning(t.c.next_value)
-            )
-            return int(result.scalar_one()) - 1
+        return await next_sequence_value(self._context, "reservation_id")
 
     async def get(self, reservation_id: int) -> Reservation | None:
         t = tables.reservations

@@ -39,6 +39,7 @@ __all__ = [
     "metadata",
     "meter_samples",
     "ocpp_messages",
+    "remote_starts",
     "reservations",
     "station_reports",
     "status_history",
@@ -387,4 +388,17 @@ reservations = Table(
     Column("status", String(16), nullable=False),
     Column("station_status", String(20)),
     Index("ix_reservations_station_status", "station_id", "status"),
+)
+
+remote_starts = Table(
+    "remote_starts",
+    metadata,
+    Column("id", Integer, primary_key=True),  # from id_allocations "remote_start_id"
+    Column("station_id", String(48), nullable=False),
+    Column("evse_id", Integer),
+    Column("id_token", String(36), nullable=False),
+    _utc("requested_at", nullable=False),
+    Column("station_status", String(20), nullable=False),
+    Column("transaction_id", String(36)),
+    Index("ix_remote_starts_station_transaction", "station_id", "transaction_id"),
 )

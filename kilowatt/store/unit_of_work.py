@@ -11,6 +11,7 @@ from kilowatt.domain.events import Event
 from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.device_model import DeviceModelRepository
 from kilowatt.store.local_lists import LocalListRepository
+from kilowatt.store.remote_starts import RemoteStartRepository
 from kilowatt.store.repositories import (
     ApiKeyRepository,
     LocationRepository,
@@ -66,6 +67,10 @@ class SqlUnitOfWork:
     @cached_property
     def reservations(self) -> ReservationRepository:
         return ReservationRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def remote_starts(self) -> RemoteStartRepository:
+        return RemoteStartRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self

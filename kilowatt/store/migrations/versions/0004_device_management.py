@@ -1,5 +1,5 @@
 """device management (issue 4): device model variables, local authorization lists,
-reservations
+reservations, remote starts
 
 Revision ID: 0004
 Revises: 0001
@@ -96,12 +96,30 @@ def upgrade() -> None:
         )
     op.bulk_insert(
         sa.table("id_allocations", sa.column("name"), sa.column("next_value")),
-        [{"name": "reservation_id", "next_value": 1}],
+        [{"name": "reservation_id", "next_value": 1}, {"name": "remote_start_id", "next_value": 1}],
     )
+    op.create_table(
+        "remote_starts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("station_id", sa.String(length=48), nullable=False),
+        sa.Column("evse_id", sa.Integer(), nullable=True),
+        sa.Column("id_token", sa.String(length=36), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("station_status", sa.String(length=20), nullable=False),
+        sa.Column("transaction_id", sa.String(length=36), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_remote_starts")),
+    )
+    with op.batch_alter_table("remote_starts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_remote_starts_station_transaction", ["station_id", "transaction_id"], unique=False
+        )
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM id_allocations WHERE name = 'reservation_id'")
+    with op.batch_alter_table("remote_starts", schema=None) as batch_op:
+        batch_op.drop_index("ix_remote_starts_station_transaction")
+    op.drop_table("remote_starts")
+    op.execute("DELETE FROM id_allocations WHERE name IN ('reservation_id', 'remote_start_id')")
     with op.batch_alter_table("reservations", schema=None) as batch_op:
         batch_op.drop_index("ix_reservations_station_status")
     op.drop_table("reservations")
