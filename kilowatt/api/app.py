@@ -18,6 +18,7 @@ from kilowatt.api.routes import (
     health,
     local_lists,
     locations,
+    maintenance,
     reservations,
     station_logs,
     stations,
@@ -70,7 +71,7 @@ def create_api(
     secured = [Depends(require_key)]
     for module in (locations, stations, evses, station_logs, commands, tokens, transactions):
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
-    for extra in (device_model, local_lists, reservations):
+    for extra in (device_model, local_lists, reservations, maintenance):
         app.include_router(extra.router, prefix="/api/v1", dependencies=secured)
     return app
 

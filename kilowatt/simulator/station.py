@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
+import httpx
 import websockets
 from ocpp.exceptions import OccurrenceConstraintViolationError, OCPPError
 from ocpp.routing import on as _ocpp_on
@@ -159,6 +160,8 @@ class StationConfig:
     items_per_message: int = 20
     bytes_per_message: int = 8192
     local_list_max_length: int = 100  # entries the local authorization list can hold
+    firmware_failure: str | None = None  # None, "download" or "install": where updates fail
+    maintenance_step_s: float = 1.0  # real seconds between firmware / upload statuses
     boot_retry_s: float = 30.0  # after Pending/Rejected with interval 0
     response_timeout_s: float = 10.0
     open_timeout_s: float = 10.0
@@ -187,6 +190,7 @@ class StationConfig:
             "items_per_message": self.items_per_message,
             "bytes_per_message": self.bytes_per_message,
             "local_list_max_length": self.local_list_max_length,
+            "maintenance_step_s": self.maintenance_step_s,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -215,6 +219,10 @@ class StationConfig:
             raise ValueError("id_tags, cars and target_socs must not be empty")
         if not self.fault_error_codes:
             raise ValueError("fault_error_codes must not be empty")
+        if self.firmware_failure not in (None, "download", "install"):
+            raise ValueError(
+                f"firmware_failure must be download or install, not {self.firmware_failure!r}"
+            )
         if self.grace_s < 0:
             raise ValueError(f"grace_s must not be negative, got {self.grace_s}")
 
@@ -360,6 +368,7 @@ class SimulatedStation(abc.ABC):
         self.local_list: dict[str, str] = {}
         self.local_list_version = 0
         self.reservations: dict[int, tuple[int | None, str]] = {}  # id -> (evse or None, token)
+        self.installed_firmware: str | None = None  # the location of the last installed update
 
     # ------------------------------------------------------------------ properties
 
@@ -553,6 +562,57 @@ class SimulatedStation(abc.ABC):
         session = await self.plug_in(connector.connector_id)
         session.remote_start_id = remote_start_id
         await self.start_charging(id_tag, connector_id=connector.connector_id)
+
+    def update_firmware(self, location: str, request_id: int | None = None) -> None:
+        """Download and install, reporting each step (and failing where configured to)."""
+        self._follow_up(self._update_firmware(location, request_id), "firmware update")
+
+    async def _update_firmware(self, location: str, request_id: int | None) -> None:
+        failure = self.config.firmware_failure
+        steps = ["Downloading", "DownloadFailed" if failure == "download" else "Downloaded"]
+        if failure != "download":
+            steps += ["Installing", "InstallationFailed" if failure == "install" else "Installed"]
+        for status in steps:
+            await self._pause_real(self.config.maintenance_step_s)
+            await self._send_firmware_status(status, request_id)
+        if steps[-1] == "Installed":
+            self.installed_firmware = location
+        self._emit(f"firmware update from {location}: {steps[-1]}")
+
+    def upload_diagnostics(self, location: str, request_id: int | None = None) -> str:
+        """Upload a diagnostics file to ``location`` (HTTP PUT) after the answer; its name."""
+        name = f"{self.station_id}-diagnostics.txt"
+        self._follow_up(self._upload(location, name, request_id), "diagnostics upload")
+        return name
+
+    async def _upload(self, location: str, name: str, request_id: int | None) -> None:
+        await self._send_upload_status("Uploading", request_id)
+        await self._pause_real(self.config.maintenance_step_s)
+        body = "\n".join(f"{key}: {value}" for key, value in self._diagnostics().items())
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                response = await client.put(f"{location.rstrip('/')}/{name}", content=body)
+            uploaded = response.is_success
+        except httpx.HTTPError as exc:
+            logger.warning("%s: upload to %s failed: %r", self.station_id, location, exc)
+            uploaded = False
+        await self._send_upload_status("Uploaded" if uploaded else "UploadFailed", request_id)
+
+    def _diagnostics(self) -> dict[str, object]:
+        return {
+            "station": self.station_id,
+            "protocol": self.protocol,
+            "firmware": self.installed_firmware or self.config.firmware_version,
+            "connections": self.stats.connections,
+            "errors": self.stats.errors,
+        } | {f"connector {c.connector_id}": c.status for c in self.connectors.values()}
+
+    @abc.abstractmethod
+    async def _send_firmware_status(self, status: str, request_id: int | None) -> None: ...
+
+    @abc.abstractmethod
+    async def _send_upload_status(self, status: str, request_id: int | None) -> None:
+        """Diagnostics (1.6) or log (2.0.1) upload status: Uploading, Uploaded, UploadFailed."""
 
     def cancel_reservation(self, reservation_id: int) -> str:
         if self.reservations.pop(reservation_id, None) is None:

@@ -96,6 +96,15 @@ class ChargePointV16(OcppChargePoint):  # type: ignore[misc]
         status = self.station.start_remotely(id_tag, connector_id)
         return call_result.RemoteStartTransaction(status=status)
 
+    @on(Action.update_firmware)
+    def on_update_firmware(self, location: str, retrieve_date: str, **_: Any) -> Any:
+        self.station.update_firmware(location)
+        return call_result.UpdateFirmware()
+
+    @on(Action.get_diagnostics)
+    def on_get_diagnostics(self, location: str, **_: Any) -> Any:
+        return call_result.GetDiagnostics(file_name=self.station.upload_diagnostics(location))
+
     @on(Action.reserve_now)
     def on_reserve_now(
         self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **_: Any
@@ -120,6 +129,12 @@ class SimulatedStationV16(SimulatedStation):
 
     def _make_charge_point(self, ws: ClientConnection) -> Any:
         return ChargePointV16(self, ws)
+
+    async def _send_firmware_status(self, status: str, request_id: int | None) -> None:
+        await self._request(call.FirmwareStatusNotification(status=status))
+
+    async def _send_upload_status(self, status: str, request_id: int | None) -> None:
+        await self._request(call.DiagnosticsStatusNotification(status=status))
 
     def _too_many(self, description: str) -> OCPPError:
         return OccurenceConstraintViolationError(description=description)  # 1.6's spelling

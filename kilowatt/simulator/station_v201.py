@@ -136,6 +136,16 @@ class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
         status = self.station.start_remotely(str(id_token["id_token"]), evse_id, remote_start_id)
         return call_result.RequestStartTransaction(status=status)
 
+    @on(Action.update_firmware)
+    def on_update_firmware(self, request_id: int, firmware: dict[str, Any], **_: Any) -> Any:
+        self.station.update_firmware(str(firmware["location"]), request_id)
+        return call_result.UpdateFirmware(status="Accepted")
+
+    @on(Action.get_log)
+    def on_get_log(self, log_type: str, request_id: int, log: dict[str, Any], **_: Any) -> Any:
+        name = self.station.upload_diagnostics(str(log["remote_location"]), request_id)
+        return call_result.GetLog(status="Accepted", filename=name)
+
     @on(Action.reserve_now)
     def on_reserve_now(
         self, id: int, id_token: dict[str, Any], evse_id: int | None = None, **_: Any
@@ -226,6 +236,13 @@ class SimulatedStationV201(SimulatedStation):
                 )
             )
         self._emit(f"report {request_id} sent in {len(pages)} pages")
+
+    async def _send_firmware_status(self, status: str, request_id: int | None) -> None:
+        await self._request(call.FirmwareStatusNotification(status=status, request_id=request_id))
+
+    async def _send_upload_status(self, status: str, request_id: int | None) -> None:
+        spelled = "UploadFailure" if status == "UploadFailed" else status  # 2.0.1's name
+        await self._request(call.LogStatusNotification(status=spelled, request_id=request_id))
 
     async def end_reservation(self, reservation_id: int, status: str = "Expired") -> None:
         """The reservation ran out (or was removed): ReservationStatusUpdate."""
