@@ -241,6 +241,7 @@ class StationStats:
     faults: int = 0
     errors: int = 0
     queued_offline: int = 0
+    reboots: int = 0
     messages_sent: Counter[str] = field(default_factory=Counter)
 
 
@@ -369,6 +370,7 @@ class SimulatedStation(abc.ABC):
         self.local_list_version = 0
         self.reservations: dict[int, tuple[int | None, str]] = {}  # id -> (evse or None, token)
         self.installed_firmware: str | None = None  # the location of the last installed update
+        self._autonomous = False  # run() owns the connection
 
     # ------------------------------------------------------------------ properties
 
@@ -446,7 +448,8 @@ class SimulatedStation(abc.ABC):
         self._ws = self._cp = self._reader = None
         self._set_link_lost()
         for chore in list(self._chores):
-            chore.cancel()
+            if chore is not asyncio.current_task():  # a reboot disconnects from a chore
+                chore.cancel()
         if reader is not None:
             reader.cancel()
         try:
@@ -562,6 +565,23 @@ class SimulatedStation(abc.ABC):
         session = await self.plug_in(connector.connector_id)
         session.remote_start_id = remote_start_id
         await self.start_charging(id_tag, connector_id=connector.connector_id)
+
+    def reset(self) -> str:
+        """Accept a Reset and reboot after the answer: the connection closes, opens again and
+        the station boots (running transactions resume after the boot, as after a drop)."""
+        self._follow_up(self._reboot(), "reboot")
+        return "Accepted"
+
+    async def _reboot(self) -> None:
+        await self._pause_real(self.config.maintenance_step_s)
+        self.stats.reboots += 1
+        self._emit("rebooting")
+        if self._autonomous:
+            self.request_reconnect()  # run() reconnects and boots
+            return
+        await self.disconnect()
+        await self.connect()
+        await self.boot()
 
     def update_firmware(self, location: str, request_id: int | None = None) -> None:
         """Download and install, reporting each step (and failing where configured to)."""
@@ -951,6 +971,7 @@ class SimulatedStation(abc.ABC):
         deadline = None if duration_s is None else loop.time() + duration_s
         self._stopping = self._closing = self._reconnect_requested = False
         wind_down = asyncio.timeout(None)
+        self._autonomous = True
         try:
             if start_delay_s > 0:
                 delay = start_delay_s
@@ -971,6 +992,7 @@ class SimulatedStation(abc.ABC):
             self.stats.errors += 1
             self._emit("ending the sessions took too long; closed anyway")
         finally:
+            self._autonomous = False
             await self.disconnect()
         return self.stats
 

@@ -96,6 +96,10 @@ class ChargePointV16(OcppChargePoint):  # type: ignore[misc]
         status = self.station.start_remotely(id_tag, connector_id)
         return call_result.RemoteStartTransaction(status=status)
 
+    @on(Action.reset)
+    def on_reset(self, type: str, **_: Any) -> Any:
+        return call_result.Reset(status=self.station.reset())
+
     @on(Action.update_firmware)
     def on_update_firmware(self, location: str, retrieve_date: str, **_: Any) -> Any:
         self.station.update_firmware(location)

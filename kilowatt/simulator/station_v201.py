@@ -136,6 +136,12 @@ class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
         status = self.station.start_remotely(str(id_token["id_token"]), evse_id, remote_start_id)
         return call_result.RequestStartTransaction(status=status)
 
+    @on(Action.reset)
+    def on_reset(self, type: str, evse_id: int | None = None, **_: Any) -> Any:
+        if evse_id is not None:
+            return call_result.Reset(status="Rejected")  # resetting one EVSE: not simulated
+        return call_result.Reset(status=self.station.reset())
+
     @on(Action.update_firmware)
     def on_update_firmware(self, request_id: int, firmware: dict[str, Any], **_: Any) -> Any:
         self.station.update_firmware(str(firmware["location"]), request_id)

@@ -130,3 +130,28 @@ async def test_an_upload_nobody_receives_is_reported_as_failed(
         )
     failed = "UploadFailed" if version == "1.6" else "UploadFailure"
     assert statuses(body) == ["Uploading", failed]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_station_reboots_on_reset_and_boots_again(
+    server: RunningServer, api: httpx.AsyncClient, version: str
+) -> None:
+    await register_station(api, "RB1")
+    async with simulated(server, "RB1", version, **STEP) as station:
+        before = await state(api, "RB1", "state")
+        answer = await api.post("/api/v1/stations/RB1/reset", json={"type": "hard"})
+        after = await eventually(
+            lambda: state(api, "RB1", "state"),
+            lambda found: found["last_boot_at"] != before["last_boot_at"],
+            timeout_s=5,
+        )
+
+        async def is_online() -> bool:
+            return station.online
+
+        online = await eventually(is_online, bool)
+
+    assert answer.json() == {"status": "Accepted"}
+    assert (station.stats.reboots, station.stats.boots, station.stats.connections) == (1, 2, 2)
+    assert after["last_boot_at"] > before["last_boot_at"]
+    assert online
