@@ -34,7 +34,10 @@ from kilowatt.services.context import (
     ServiceContext,
     StationPolicy,
 )
+from kilowatt.services.local_lists import LocalListKeeper
 from kilowatt.services.monitoring import Monitor
+from kilowatt.services.remote_starts import Linker
+from kilowatt.services.reservations import ReservationGuard
 from kilowatt.services.running_cost import RunningCostNotifier
 from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
@@ -68,7 +71,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     ctx = ServiceContext(
         uow=store.unit_of_work,
         clock=clock,
-        authorizer=AuthorizerChain(LocalTokens(store.unit_of_work, clock)),
+        authorizer=ReservationGuard(
+            AuthorizerChain(LocalTokens(store.unit_of_work, clock)), store.unit_of_work, clock
+        ),
         events=events,
         policy=policy,
         billing=BillingPolicy(settings.country_code, settings.party_id, settings.currency),
@@ -89,6 +94,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     events.subscribe(issue_cdrs)
     events.subscribe(running_cost.on_event)
     central = CentralSystem(ctx, gateway, store)
+    local_lists = LocalListKeeper(ctx, gateway, settings.call_timeout_s)
+    events.subscribe(local_lists.on_event)
+    events.subscribe(Linker(ctx).on_event)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -104,6 +112,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         finally:
             sweeper.cancel()
             await running_cost.close()
+            await local_lists.close()
             await gateway.close_all()
             await store.close()
 

@@ -14,8 +14,12 @@ from typing import Any, Protocol, Self
 
 from kilowatt.domain.alerts import Alert, AlertKind
 from kilowatt.domain.availability import MaintenanceWindow, Period
+from kilowatt.domain.device_model import DeviceVariable, StationSelector
 from kilowatt.domain.events import Event
+from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.remote_starts import RemoteStartRecord
+from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.session_readings import SessionRecord
 from kilowatt.domain.tariff_selection import OfferedTariff
 from kilowatt.domain.tickets import Ticket
@@ -33,8 +37,10 @@ __all__ = [
     "CdrRepository",
     "Clock",
     "ConnectorStatusReport",
+    "DeviceModelRepository",
     "EventPublisher",
     "EvseRef",
+    "LocalListRepository",
     "LocationRepository",
     "MaintenanceRepository",
     "MessageFilter",
@@ -44,6 +50,8 @@ __all__ = [
     "Outage",
     "OutageRepository",
     "Queries",
+    "RemoteStartRepository",
+    "ReservationRepository",
     "SilentStation",
     "StationGateway",
     "StationReport",
@@ -251,6 +259,61 @@ class MeterHistory(Protocol):
         ...
 
 
+class DeviceModelRepository(Protocol):
+    """Configuration keys (1.6) and device model variables (2.0.1) per station."""
+
+    async def variables(
+        self, station_id: str, *, component: str | None = None, variable: str | None = None
+    ) -> Sequence[DeviceVariable]: ...
+    def save(self, station_id: str, variables: Sequence[DeviceVariable]) -> None:
+        """Keep these values, replacing what was stored under the same references."""
+        ...
+
+    async def stations_matching(self, selector: StationSelector) -> Sequence[str]:
+        """The ids of the stations a bulk operation reaches."""
+        ...
+
+
+class LocalListRepository(Protocol):
+    """What each station's local authorization list holds, as far as we know."""
+
+    async def get(self, station_id: str) -> LocalList | None: ...
+    def save(self, local_list: LocalList) -> None: ...
+    async def stations_holding(self) -> Sequence[str]:
+        """Stations that were sent a list (they must follow token changes)."""
+        ...
+
+    async def tokens(self) -> Sequence[IdToken]:
+        """Every token in the store (what a full list is made from)."""
+        ...
+
+
+class ReservationRepository(Protocol):
+    async def next_id(self) -> int:
+        """A fresh reservation id (an OCPP integer), unique across processes."""
+        ...
+
+    async def get(self, reservation_id: int) -> Reservation | None: ...
+    async def active(self, station_id: str) -> Sequence[Reservation]:
+        """The station's reservations whose status is ACTIVE (some may be past expiry)."""
+        ...
+
+    def save(self, reservation: Reservation) -> None: ...
+
+
+class RemoteStartRepository(Protocol):
+    async def next_id(self) -> int:
+        """A fresh remoteStartId, unique across processes."""
+        ...
+
+    async def get(self, station_id: str, remote_start_id: int) -> RemoteStartRecord | None: ...
+    async def unlinked(self, station_id: str) -> Sequence[RemoteStartRecord]:
+        """Requested or accepted remote starts not linked to a transaction, oldest first."""
+        ...
+
+    def save(self, record: RemoteStartRecord) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: repositories stage writes; ``commit`` makes them durable together.
 
@@ -283,6 +346,14 @@ class UnitOfWork(Protocol):
     def maintenance(self) -> MaintenanceRepository: ...
     @property
     def tickets(self) -> TicketRepository: ...
+    @property
+    def device_model(self) -> DeviceModelRepository: ...
+    @property
+    def local_lists(self) -> LocalListRepository: ...
+    @property
+    def reservations(self) -> ReservationRepository: ...
+    @property
+    def remote_starts(self) -> RemoteStartRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -419,6 +490,25 @@ class Queries(Protocol):
         """When the station's current outage started (None: it is not offline)."""
         ...
 
+    async def device_model(
+        self,
+        station_id: str,
+        *,
+        component: str | None,
+        variable: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[DeviceVariable]: ...
+    async def local_list(self, station_id: str) -> LocalList | None: ...
+    async def reservations(
+        self, station_id: str, *, limit: int, offset: int
+    ) -> Sequence[Reservation]: ...
+    async def remote_start(
+        self, station_id: str, transaction_id: str, remote_start_id: int | None
+    ) -> RemoteStartRecord | None:
+        """The remote start linked to the transaction, or the one its remoteStartId names."""
+        ...
+
 
 # --- monitoring (issue 4) ---
 
@@ -536,4 +626,3 @@ class TicketRepository(Protocol):
     def add(self, ticket: Ticket) -> None: ...
     def save(self, ticket: Ticket) -> None:
         """The ticket's fields, and any comment not stored yet."""
-        ...

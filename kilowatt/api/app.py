@@ -16,9 +16,13 @@ from kilowatt.api.routes import (
     availability,
     cdrs,
     commands,
+    device_model,
     evses,
     health,
+    local_lists,
     locations,
+    maintenance,
+    reservations,
     station_logs,
     stations,
     tariffs,
@@ -84,6 +88,8 @@ def create_api(
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     for module in (alerts, availability, tickets):  # monitoring (issue 4)
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
+    for extra in (device_model, local_lists, reservations, maintenance):
+        app.include_router(extra.router, prefix="/api/v1", dependencies=secured)
     return app
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "StationConnected",
     "StationDisconnected",
     "StationReported",
+    "TokenChanged",
     "TransactionEnded",
     "TransactionMetered",
     "TransactionStarted",
@@ -92,3 +93,10 @@ class StationReported(Event):
     station_id: str
     kind: str  # the OCPP action
     payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenChanged(Event):
+    """A token was created, changed or deleted (local lists follow)."""
+
+    uid: str

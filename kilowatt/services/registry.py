@@ -7,10 +7,11 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from kilowatt.domain import events
 from kilowatt.domain.errors import AlreadyExists, InvalidValue, NotFound, UnknownStation
 from kilowatt.domain.locations import ChargingStation, Evse, Location, RegistrationStatus
 from kilowatt.domain.tokens import IdToken
-from kilowatt.ports import LocationRepository
+from kilowatt.ports import LocationRepository, UnitOfWork
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.secrets import hash_password
 
@@ -193,7 +194,7 @@ async def create_token(fields: Mapping[str, Any], ctx: ServiceContext) -> IdToke
         if await uow.tokens.get(token.uid) is not None:
             raise AlreadyExists(f"token {token.uid} already exists")
         uow.tokens.add(token)
-        await uow.commit()
+        await _commit_token_change(uow, token.uid, ctx)
     return token
 
 
@@ -204,7 +205,7 @@ async def update_token(uid: str, changes: Mapping[str, Any], ctx: ServiceContext
             raise NotFound(f"no token {uid}")
         updated = dataclasses.replace(token, **changes, updated_at=ctx.clock.now())
         uow.tokens.save(updated)
-        await uow.commit()
+        await _commit_token_change(uow, uid, ctx)
     return updated
 
 
@@ -213,4 +214,10 @@ async def delete_token(uid: str, ctx: ServiceContext) -> None:
         if await uow.tokens.get(uid) is None:
             raise NotFound(f"no token {uid}")
         uow.tokens.delete(uid)
-        await uow.commit()
+        await _commit_token_change(uow, uid, ctx)
+
+
+async def _commit_token_change(uow: UnitOfWork, uid: str, ctx: ServiceContext) -> None:
+    uow.record(events.TokenChanged(uid))
+    await uow.commit()
+    await ctx.events.publish(uow.collect_events())

@@ -4,8 +4,8 @@ per transaction, after meter values arrive).
 OCPP 2.0.1: ``CostUpdated`` (totalCost incl. VAT). OCPP 1.6 has no message for it; the
 Open Charge Alliance's "California Pricing" whitepaper defines a ``DataTransfer`` with
 vendorId ``org.openchargealliance.costmsg`` and messageId ``RunningCost``, which stations
-that display cost implement. It is sent only to 1.6 stations listed in ``cost_display_16``
-(the ``CustomDisplayCostAndPrice`` configuration key says whether a station supports it).
+that display cost implement. It is sent only to 1.6 stations whose stored configuration
+(GetConfiguration, see ``services/device_model.py``) has ``CustomDisplayCostAndPrice`` true.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -21,7 +20,7 @@ from kilowatt.domain import events
 from kilowatt.domain.errors import DomainError
 from kilowatt.domain.locations import OcppVersion
 from kilowatt.domain.tariff_json import timestamp_to_ocpi
-from kilowatt.ports import StationGateway
+from kilowatt.ports import StationGateway, UnitOfWork
 from kilowatt.services.billing import price_transaction
 from kilowatt.services.context import ServiceContext
 
@@ -43,12 +42,11 @@ class RunningCostNotifier:
         *,
         interval_s: float,
         timeout_s: float,
-        cost_display_16: Callable[[str], bool] = lambda _: False,
     ) -> None:
         self._ctx, self._gateway = ctx, gateway
         self._interval_s, self._timeout_s = interval_s, timeout_s
-        self._cost_display_16 = cost_display_16
         self._last_sent: dict[tuple[str, str], datetime] = {}
+        self._pending: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def on_event(self, event: events.Event) -> None:
@@ -57,11 +55,14 @@ class RunningCostNotifier:
         if not isinstance(event, events.TransactionMetered):
             return
         key, now = (event.station_id, event.transaction_id), self._ctx.clock.now()
+        if key in self._pending:
+            return  # a push is on its way and will price what arrived meanwhile
         last = self._last_sent.get(key)
-        if last is not None and (now - last).total_seconds() < self._interval_s:
-            return
-        self._last_sent[key] = now
-        task = asyncio.create_task(self._push(*key))
+        wait_s = 0.0
+        if last is not None:
+            wait_s = max(0.0, self._interval_s - (now - last).total_seconds())
+        self._pending.add(key)
+        task = asyncio.create_task(self._push_after(wait_s, *key))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -70,7 +71,13 @@ class RunningCostNotifier:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _push(self, station_id: str, transaction_id: str) -> None:
+    async def _push_after(self, wait_s: float, station_id: str, transaction_id: str) -> None:
+        """Within the interval of the last push, the next one waits for its turn: the
+        latest cost is always sent, at most once per interval."""
+        await asyncio.sleep(wait_s)
+        key = (station_id, transaction_id)
+        self._pending.discard(key)
+        self._last_sent[key] = self._ctx.clock.now()
         try:
             await self.push(station_id, transaction_id)
         except DomainError as error:  # offline, timed out, refused: the next update retries
@@ -85,12 +92,13 @@ class RunningCostNotifier:
             if transaction is None or not transaction.is_active:
                 return None
             priced = await price_transaction(uow, self._ctx, transaction)
+            shows_cost = await _shows_cost_16(uow, station_id)
         station, total = priced.applied.station, priced.priced.cost.total_cost
         cost = total.incl_vat if total.incl_vat is not None else total.excl_vat
         if station.ocpp_version is OcppVersion.V201:
             payload = {"totalCost": float(cost), "transactionId": transaction_id}
             await self._gateway.call(station_id, "CostUpdated", payload, self._timeout_s)
-        elif self._cost_display_16(station_id):
+        elif shows_cost:
             data = {
                 "transactionId": int(transaction_id),
                 "timestamp": timestamp_to_ocpi(priced.until),
@@ -107,3 +115,12 @@ class RunningCostNotifier:
         else:
             return None
         return cost
+
+
+COST_DISPLAY_KEY = "CustomDisplayCostAndPrice"
+
+
+async def _shows_cost_16(uow: UnitOfWork, station_id: str) -> bool:
+    """Whether a 1.6 station said (GetConfiguration) it shows cost: the key is true."""
+    stored = await uow.device_model.variables(station_id, component="", variable=COST_DISPLAY_KEY)
+    return any((item.value or "").strip().lower() == "true" for item in stored)

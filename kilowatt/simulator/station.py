@@ -29,14 +29,15 @@ import functools
 import logging
 import random
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
+import httpx
 import websockets
-from ocpp.exceptions import OCPPError
+from ocpp.exceptions import OccurrenceConstraintViolationError, OCPPError
 from ocpp.routing import on as _ocpp_on
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -154,6 +155,13 @@ class StationConfig:
     offline_s: tuple[float, float] = (30.0, 300.0)  # sim: how long a dropped connection stays down
     initial_meter_wh: tuple[int, int] = (0, 5_000_000)
     heartbeat_interval_s: float = 300.0  # used until (or if) the CSMS gives an interval
+    # What one CSMS request may carry: 1.6 GetConfigurationMaxKeys, 2.0.1 DeviceDataCtrlr
+    # ItemsPerMessage (a longer list is refused with a CALLERROR) and BytesPerMessage.
+    items_per_message: int = 20
+    bytes_per_message: int = 8192
+    local_list_max_length: int = 100  # entries the local authorization list can hold
+    firmware_failure: str | None = None  # None, "download" or "install": where updates fail
+    maintenance_step_s: float = 1.0  # real seconds between firmware / upload statuses
     boot_retry_s: float = 30.0  # after Pending/Rejected with interval 0
     response_timeout_s: float = 10.0
     open_timeout_s: float = 10.0
@@ -179,6 +187,10 @@ class StationConfig:
             "open_timeout_s": self.open_timeout_s,
             "backoff_initial_s": self.backoff_initial_s,
             "backoff_max_s": self.backoff_max_s,
+            "items_per_message": self.items_per_message,
+            "bytes_per_message": self.bytes_per_message,
+            "local_list_max_length": self.local_list_max_length,
+            "maintenance_step_s": self.maintenance_step_s,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -207,6 +219,10 @@ class StationConfig:
             raise ValueError("id_tags, cars and target_socs must not be empty")
         if not self.fault_error_codes:
             raise ValueError("fault_error_codes must not be empty")
+        if self.firmware_failure not in (None, "download", "install"):
+            raise ValueError(
+                f"firmware_failure must be download or install, not {self.firmware_failure!r}"
+            )
         if self.grace_s < 0:
             raise ValueError(f"grace_s must not be negative, got {self.grace_s}")
 
@@ -225,6 +241,7 @@ class StationStats:
     faults: int = 0
     errors: int = 0
     queued_offline: int = 0
+    reboots: int = 0
     messages_sent: Counter[str] = field(default_factory=Counter)
 
 
@@ -269,6 +286,7 @@ class Session:
     started_at: str | None = None
     charging_state: str = "EVConnected"  # EVConnected | Charging | SuspendedEV | Idle
     seq_no: int = 0  # OCPP 2.0.1: the seqNo of the next TransactionEvent
+    remote_start_id: int | None = None  # OCPP 2.0.1: echoed when the remote start authorizes
 
     def next_seq_no(self) -> int:
         seq_no = self.seq_no
@@ -345,6 +363,15 @@ class SimulatedStation(abc.ABC):
         self._reconnect_requested = False
         self._settings_version = 0
         self._call_in_flight: asyncio.Timeout | None = None
+        self._chores: set[asyncio.Task[None]] = set()
+        # The local authorization list (uid -> status), kept across connections like the
+        # non-volatile memory of a real station.
+        self.local_list: dict[str, str] = {}
+        self.local_list_version = 0
+        self.reservations: dict[int, tuple[int | None, str]] = {}  # id -> (evse or None, token)
+        self.installed_firmware: str | None = None  # the location of the last installed update
+        self.shown_costs: dict[str, float] = {}  # transaction id -> the last cost on the display
+        self._autonomous = False  # run() owns the connection
 
     # ------------------------------------------------------------------ properties
 
@@ -421,6 +448,9 @@ class SimulatedStation(abc.ABC):
         ws, reader = self._ws, self._reader
         self._ws = self._cp = self._reader = None
         self._set_link_lost()
+        for chore in list(self._chores):
+            if chore is not asyncio.current_task():  # a reboot disconnects from a chore
+                chore.cancel()
         if reader is not None:
             reader.cancel()
         try:
@@ -457,6 +487,167 @@ class SimulatedStation(abc.ABC):
         if self._call_in_flight is not None:
             self._call_in_flight.reschedule(asyncio.get_running_loop().time())
         self._notify()
+
+    def _follow_up(self, work: Awaitable[None], name: str) -> None:
+        """Messages a CSMS request leads to (report pages, status notifications), sent after
+        the answer; owned by the station, cancelled when it disconnects, failures counted."""
+
+        async def run() -> None:
+            await asyncio.sleep(0)  # let the answer to the request go out first
+            try:
+                await work
+            except (SimulatorError, OCPPError) as exc:  # counted, logged: a chore is best effort
+                self.stats.errors += 1
+                logger.warning("%s: %s failed: %r", self.station_id, name, exc)
+
+        chore = asyncio.create_task(run(), name=f"{self.station_id}-{name}")
+        self._chores.add(chore)
+        chore.add_done_callback(self._chores.discard)
+
+    def apply_local_list(
+        self, version: int, full: bool, entries: list[tuple[str, str | None]]
+    ) -> str:
+        """Apply a SendLocalList (entries: uid and status, None to remove); its status.
+
+        Too many entries in one message is a CALLERROR (see ``check_items``); a differential
+        update older than the list is VersionMismatch; more than the list holds is Failed.
+        """
+        self.check_items(entries)
+        if not full and version < self.local_list_version:
+            return "VersionMismatch"
+        updated = {} if full else dict(self.local_list)
+        for uid, status in entries:
+            if status is None:
+                updated.pop(uid, None)
+            else:
+                updated[uid] = status
+        if len(updated) > self.config.local_list_max_length:
+            return "Failed"
+        self.local_list, self.local_list_version = updated, version
+        self._emit(f"local list version {version}: {len(updated)} entries")
+        return "Accepted"
+
+    def reserve(self, reservation_id: int, evse_id: int | None, id_token: str) -> str:
+        """Apply a ReserveNow (evse None: any); its status. A new reservation with a known id
+        replaces the old one."""
+        self.reservations.pop(reservation_id, None)
+        taken = {evse for evse, _ in self.reservations.values()}
+        if evse_id is None:
+            free = [c for c in self.connectors.values() if c.connector_id not in taken]
+            if not any(c.session is None and c.status != self.STATUS_FAULTED for c in free):
+                return "Occupied"
+        else:
+            if evse_id not in self.connectors:
+                return "Rejected"
+            connector = self.connectors[evse_id]
+            if connector.status == self.STATUS_FAULTED:
+                return "Faulted"
+            if connector.session is not None or evse_id in taken:
+                return "Occupied"
+        self.reservations[reservation_id] = (evse_id, id_token)
+        self._emit(f"reservation {reservation_id} for {id_token} on evse {evse_id or 'any'}")
+        return "Accepted"
+
+    def start_remotely(
+        self, id_tag: str, connector_id: int | None, remote_start_id: int | None = None
+    ) -> str:
+        """Accept a remote start when a connector (the one named, or any) is free; then a car
+        is plugged in there and charging starts for ``id_tag``, after the answer."""
+        named = [self.connectors.get(connector_id)] if connector_id else self.connectors.values()
+        free = [c for c in named if c and c.session is None and c.status != self.STATUS_FAULTED]
+        if not free:
+            return "Rejected"
+        self._follow_up(self._start_remotely(free[0], id_tag, remote_start_id), "remote start")
+        return "Accepted"
+
+    async def _start_remotely(
+        self, connector: Connector, id_tag: str, remote_start_id: int | None
+    ) -> None:
+        session = await self.plug_in(connector.connector_id)
+        session.remote_start_id = remote_start_id
+        await self.start_charging(id_tag, connector_id=connector.connector_id)
+
+    def reset(self) -> str:
+        """Accept a Reset and reboot after the answer: the connection closes, opens again and
+        the station boots (running transactions resume after the boot, as after a drop)."""
+        self._follow_up(self._reboot(), "reboot")
+        return "Accepted"
+
+    async def _reboot(self) -> None:
+        await self._pause_real(self.config.maintenance_step_s)
+        self.stats.reboots += 1
+        self._emit("rebooting")
+        if self._autonomous:
+            self.request_reconnect()  # run() reconnects and boots
+            return
+        await self.disconnect()
+        await self.connect()
+        await self.boot()
+
+    def update_firmware(self, location: str, request_id: int | None = None) -> None:
+        """Download and install, reporting each step (and failing where configured to)."""
+        self._follow_up(self._update_firmware(location, request_id), "firmware update")
+
+    async def _update_firmware(self, location: str, request_id: int | None) -> None:
+        failure = self.config.firmware_failure
+        steps = ["Downloading", "DownloadFailed" if failure == "download" else "Downloaded"]
+        if failure != "download":
+            steps += ["Installing", "InstallationFailed" if failure == "install" else "Installed"]
+        for status in steps:
+            await self._pause_real(self.config.maintenance_step_s)
+            await self._send_firmware_status(status, request_id)
+        if steps[-1] == "Installed":
+            self.installed_firmware = location
+        self._emit(f"firmware update from {location}: {steps[-1]}")
+
+    def upload_diagnostics(self, location: str, request_id: int | None = None) -> str:
+        """Upload a diagnostics file to ``location`` (HTTP PUT) after the answer; its name."""
+        name = f"{self.station_id}-diagnostics.txt"
+        self._follow_up(self._upload(location, name, request_id), "diagnostics upload")
+        return name
+
+    async def _upload(self, location: str, name: str, request_id: int | None) -> None:
+        await self._send_upload_status("Uploading", request_id)
+        await self._pause_real(self.config.maintenance_step_s)
+        body = "\n".join(f"{key}: {value}" for key, value in self._diagnostics().items())
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                response = await client.put(f"{location.rstrip('/')}/{name}", content=body)
+            uploaded = response.is_success
+        except httpx.HTTPError as exc:
+            logger.warning("%s: upload to %s failed: %r", self.station_id, location, exc)
+            uploaded = False
+        await self._send_upload_status("Uploaded" if uploaded else "UploadFailed", request_id)
+
+    def _diagnostics(self) -> dict[str, object]:
+        return {
+            "station": self.station_id,
+            "protocol": self.protocol,
+            "firmware": self.installed_firmware or self.config.firmware_version,
+            "connections": self.stats.connections,
+            "errors": self.stats.errors,
+        } | {f"connector {c.connector_id}": c.status for c in self.connectors.values()}
+
+    @abc.abstractmethod
+    async def _send_firmware_status(self, status: str, request_id: int | None) -> None: ...
+
+    @abc.abstractmethod
+    async def _send_upload_status(self, status: str, request_id: int | None) -> None:
+        """Diagnostics (1.6) or log (2.0.1) upload status: Uploading, Uploaded, UploadFailed."""
+
+    def cancel_reservation(self, reservation_id: int) -> str:
+        if self.reservations.pop(reservation_id, None) is None:
+            return "Rejected"
+        self._emit(f"reservation {reservation_id} cancelled")
+        return "Accepted"
+
+    def check_items(self, items: Sequence[Any]) -> None:
+        """Refuse a request longer than the station takes in one message (a CALLERROR)."""
+        if len(items) > self.config.items_per_message:
+            raise self._too_many(f"at most {self.config.items_per_message} items per message")
+
+    def _too_many(self, description: str) -> OCPPError:
+        return OccurrenceConstraintViolationError(description=description)
 
     # ------------------------------------------------------------------ sending
 
@@ -781,6 +972,7 @@ class SimulatedStation(abc.ABC):
         deadline = None if duration_s is None else loop.time() + duration_s
         self._stopping = self._closing = self._reconnect_requested = False
         wind_down = asyncio.timeout(None)
+        self._autonomous = True
         try:
             if start_delay_s > 0:
                 delay = start_delay_s
@@ -801,6 +993,7 @@ class SimulatedStation(abc.ABC):
             self.stats.errors += 1
             self._emit("ending the sessions took too long; closed anyway")
         finally:
+            self._autonomous = False
             await self.disconnect()
         return self.stats
 

@@ -16,8 +16,10 @@ Message flow of a session::
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
+from ocpp.exceptions import OccurenceConstraintViolationError, OCPPError
 from ocpp.v16 import ChargePoint as OcppChargePoint
 from ocpp.v16 import call, call_result
 from ocpp.v16.datatypes import MeterValue, SampledValue
@@ -64,10 +66,73 @@ class ChargePointV16(OcppChargePoint):  # type: ignore[misc]
         )
         self.station = station
 
+    @on(Action.data_transfer)
+    def on_data_transfer(
+        self, vendor_id: str, message_id: str | None = None, data: str | None = None, **_: Any
+    ) -> Any:
+        """The display: the OCA cost messages (RunningCost, FinalCost) are shown."""
+        if vendor_id != "org.openchargealliance.costmsg":
+            return call_result.DataTransfer(status="UnknownVendorId")
+        if message_id not in ("RunningCost", "FinalCost") or data is None:
+            return call_result.DataTransfer(status="UnknownMessageId")
+        shown = json.loads(data)
+        self.station.shown_costs[str(shown["transactionId"])] = float(shown["cost"])
+        return call_result.DataTransfer(status="Accepted")
+
     @on(Action.get_configuration)
     def on_get_configuration(self, key: list[str] | None = None, **_: Any) -> Any:
         known, unknown = self.station.get_configuration(key)
         return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
+
+    @on(Action.send_local_list)
+    def on_send_local_list(
+        self,
+        list_version: int,
+        update_type: str,
+        local_authorization_list: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> Any:
+        entries = [
+            (item["id_tag"], (item.get("id_tag_info") or {}).get("status"))
+            for item in local_authorization_list or []
+        ]
+        status = self.station.apply_local_list(list_version, update_type == "Full", entries)
+        return call_result.SendLocalList(status=status)
+
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self, **_: Any) -> Any:
+        return call_result.GetLocalListVersion(list_version=self.station.local_list_version)
+
+    @on(Action.remote_start_transaction)
+    def on_remote_start_transaction(
+        self, id_tag: str, connector_id: int | None = None, **_: Any
+    ) -> Any:
+        status = self.station.start_remotely(id_tag, connector_id)
+        return call_result.RemoteStartTransaction(status=status)
+
+    @on(Action.reset)
+    def on_reset(self, type: str, **_: Any) -> Any:
+        return call_result.Reset(status=self.station.reset())
+
+    @on(Action.update_firmware)
+    def on_update_firmware(self, location: str, retrieve_date: str, **_: Any) -> Any:
+        self.station.update_firmware(location)
+        return call_result.UpdateFirmware()
+
+    @on(Action.get_diagnostics)
+    def on_get_diagnostics(self, location: str, **_: Any) -> Any:
+        return call_result.GetDiagnostics(file_name=self.station.upload_diagnostics(location))
+
+    @on(Action.reserve_now)
+    def on_reserve_now(
+        self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **_: Any
+    ) -> Any:
+        status = self.station.reserve(reservation_id, connector_id or None, id_tag)
+        return call_result.ReserveNow(status=status)
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id: int) -> Any:
+        return call_result.CancelReservation(status=self.station.cancel_reservation(reservation_id))
 
     @on(Action.change_configuration)
     def on_change_configuration(self, key: str, value: str, **_: Any) -> Any:
@@ -83,6 +148,15 @@ class SimulatedStationV16(SimulatedStation):
     def _make_charge_point(self, ws: ClientConnection) -> Any:
         return ChargePointV16(self, ws)
 
+    async def _send_firmware_status(self, status: str, request_id: int | None) -> None:
+        await self._request(call.FirmwareStatusNotification(status=status))
+
+    async def _send_upload_status(self, status: str, request_id: int | None) -> None:
+        await self._request(call.DiagnosticsStatusNotification(status=status))
+
+    def _too_many(self, description: str) -> OCPPError:
+        return OccurenceConstraintViolationError(description=description)  # 1.6's spelling
+
     # ------------------------------------------------------------------ configuration
 
     def configuration(self) -> dict[str, tuple[str, bool]]:
@@ -93,6 +167,11 @@ class SimulatedStationV16(SimulatedStation):
             "MeterValuesSampledData": (",".join(MEASURANDS), True),
             "NumberOfConnectors": (str(len(self.connectors)), True),
             "StopTransactionOnEVSideDisconnect": ("true", True),
+            "GetConfigurationMaxKeys": (str(self.config.items_per_message), True),
+            "LocalAuthListEnabled": ("true", True),
+            "LocalAuthListMaxLength": (str(self.config.local_list_max_length), True),
+            "SendLocalListMaxLength": (str(self.config.items_per_message), True),
+            "CustomDisplayCostAndPrice": ("true", True),  # OCA California Pricing
         }
 
     def get_configuration(
@@ -100,6 +179,8 @@ class SimulatedStationV16(SimulatedStation):
     ) -> tuple[list[dict[str, Any]], list[str]]:
         """The GetConfiguration answer: (known keys as configurationKey, unknown keys)."""
         table = self.configuration()
+        if keys and len(keys) > self.config.items_per_message:
+            raise self._too_many(f"GetConfigurationMaxKeys is {self.config.items_per_message}")
         wanted = list(table) if not keys else keys
         known = [
             {"key": key, "readonly": table[key][1], "value": table[key][0]}

@@ -67,11 +67,18 @@ TRIGGER_FOR_STOP_REASON: dict[str, str] = {
     "Reboot": "ResetCommand",
 }
 
+#: The actions DeviceDataCtrlr's ItemsPerMessage and BytesPerMessage have an instance for.
+_LIMITED_ACTIONS = ("GetReport", "GetVariables", "SetVariables")
+
 _WRITABLE = {("OCPPCommCtrlr", "HeartbeatInterval"), ("SampledDataCtrlr", "TxUpdatedInterval")}
 
 
 def _seconds_text(seconds: float) -> str:
     return str(round(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
+
+
+def _data_type(value: str) -> str:
+    return "integer" if value.isdecimal() else "string"
 
 
 class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
@@ -89,17 +96,85 @@ class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
         )
         self.station = station
 
+    @on(Action.cost_updated)
+    def on_cost_updated(self, total_cost: float, transaction_id: str, **_: Any) -> Any:
+        """The display shows the running cost."""
+        self.station.shown_costs[transaction_id] = float(total_cost)
+        return call_result.CostUpdated()
+
     @on(Action.get_variables)
     def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> Any:
+        self.station.check_items(get_variable_data)
         return call_result.GetVariables(
             get_variable_result=[self.station.get_variable(item) for item in get_variable_data]
         )
 
     @on(Action.set_variables)
     def on_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> Any:
+        self.station.check_items(set_variable_data)
         return call_result.SetVariables(
             set_variable_result=[self.station.set_variable(item) for item in set_variable_data]
         )
+
+    @on(Action.send_local_list)
+    def on_send_local_list(
+        self,
+        version_number: int,
+        update_type: str,
+        local_authorization_list: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> Any:
+        entries = [
+            (item["id_token"]["id_token"], (item.get("id_token_info") or {}).get("status"))
+            for item in local_authorization_list or []
+        ]
+        status = self.station.apply_local_list(version_number, update_type == "Full", entries)
+        return call_result.SendLocalList(status=status)
+
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self, **_: Any) -> Any:
+        return call_result.GetLocalListVersion(version_number=self.station.local_list_version)
+
+    @on(Action.request_start_transaction)
+    def on_request_start_transaction(
+        self, id_token: dict[str, Any], remote_start_id: int, evse_id: int | None = None, **_: Any
+    ) -> Any:
+        status = self.station.start_remotely(str(id_token["id_token"]), evse_id, remote_start_id)
+        return call_result.RequestStartTransaction(status=status)
+
+    @on(Action.reset)
+    def on_reset(self, type: str, evse_id: int | None = None, **_: Any) -> Any:
+        if evse_id is not None:
+            return call_result.Reset(status="Rejected")  # resetting one EVSE: not simulated
+        return call_result.Reset(status=self.station.reset())
+
+    @on(Action.update_firmware)
+    def on_update_firmware(self, request_id: int, firmware: dict[str, Any], **_: Any) -> Any:
+        self.station.update_firmware(str(firmware["location"]), request_id)
+        return call_result.UpdateFirmware(status="Accepted")
+
+    @on(Action.get_log)
+    def on_get_log(self, log_type: str, request_id: int, log: dict[str, Any], **_: Any) -> Any:
+        name = self.station.upload_diagnostics(str(log["remote_location"]), request_id)
+        return call_result.GetLog(status="Accepted", filename=name)
+
+    @on(Action.reserve_now)
+    def on_reserve_now(
+        self, id: int, id_token: dict[str, Any], evse_id: int | None = None, **_: Any
+    ) -> Any:
+        status = self.station.reserve(id, evse_id, str(id_token["id_token"]))
+        return call_result.ReserveNow(status=status)
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id: int, **_: Any) -> Any:
+        return call_result.CancelReservation(status=self.station.cancel_reservation(reservation_id))
+
+    @on(Action.get_base_report)
+    def on_get_base_report(self, request_id: int, report_base: str, **_: Any) -> Any:
+        if report_base == "SummaryInventory":
+            return call_result.GetBaseReport(status="NotSupported")
+        self.station.send_report_later(request_id)
+        return call_result.GetBaseReport(status="Accepted")
 
 
 class SimulatedStationV201(SimulatedStation):
@@ -123,7 +198,72 @@ class SimulatedStationV201(SimulatedStation):
             ("TxCtrlr", "TxStartPoint"): "EVConnected",
             ("TxCtrlr", "TxStopPoint"): "EVConnected,Authorized",
             ("EVSE", "Count"): str(len(self.connectors)),
+            ("DeviceDataCtrlr", "ItemsPerMessage"): str(self.config.items_per_message),
+            ("DeviceDataCtrlr", "BytesPerMessage"): str(self.config.bytes_per_message),
+            ("LocalAuthListCtrlr", "Enabled"): "true",
+            ("LocalAuthListCtrlr", "Entries"): str(len(self.local_list)),
+            ("LocalAuthListCtrlr", "ItemsPerMessage"): str(self.config.items_per_message),
+            ("LocalAuthListCtrlr", "BytesPerMessage"): str(self.config.bytes_per_message),
         }
+
+    def report_data(self) -> list[dict[str, Any]]:
+        """Every variable as NotifyReport ``reportData`` (camelCase, as sent)."""
+        data = []
+        for (component, variable), value in self.variables().items():
+            instances: tuple[str | None, ...] = (None,)
+            if component == "DeviceDataCtrlr":
+                instances = _LIMITED_ACTIONS
+            for instance in instances:
+                name = {"name": variable} | ({"instance": instance} if instance else {})
+                mutability = "ReadWrite" if (component, variable) in _WRITABLE else "ReadOnly"
+                data.append(
+                    {
+                        "component": {"name": component},
+                        "variable": name,
+                        "variableAttribute": [{"value": value, "mutability": mutability}],
+                        "variableCharacteristics": {
+                            "dataType": _data_type(value),
+                            "supportsMonitoring": False,
+                        },
+                    }
+                )
+        return data
+
+    def send_report_later(self, request_id: int) -> None:
+        """NotifyReport pages of at most ``items_per_message`` entries, after the answer."""
+        self._follow_up(self._send_report(request_id), "NotifyReport")
+
+    async def _send_report(self, request_id: int) -> None:
+        data = self.report_data()
+        size = self.config.items_per_message
+        pages = [data[start : start + size] for start in range(0, len(data), size)]
+        for seq_no, page in enumerate(pages):
+            await self._request(
+                call.NotifyReport(
+                    request_id=request_id,
+                    generated_at=utc_now(),
+                    seq_no=seq_no,
+                    tbc=seq_no < len(pages) - 1,
+                    report_data=page,
+                )
+            )
+        self._emit(f"report {request_id} sent in {len(pages)} pages")
+
+    async def _send_firmware_status(self, status: str, request_id: int | None) -> None:
+        await self._request(call.FirmwareStatusNotification(status=status, request_id=request_id))
+
+    async def _send_upload_status(self, status: str, request_id: int | None) -> None:
+        spelled = "UploadFailure" if status == "UploadFailed" else status  # 2.0.1's name
+        await self._request(call.LogStatusNotification(status=spelled, request_id=request_id))
+
+    async def end_reservation(self, reservation_id: int, status: str = "Expired") -> None:
+        """The reservation ran out (or was removed): ReservationStatusUpdate."""
+        self.reservations.pop(reservation_id, None)
+        await self._request(
+            call.ReservationStatusUpdate(
+                reservation_id=reservation_id, reservation_update_status=status
+            )
+        )
 
     def _lookup(self, item: dict[str, Any]) -> tuple[str, str, str | None]:
         """(component, variable, status if not found or not supported)."""
@@ -301,6 +441,8 @@ class SimulatedStationV201(SimulatedStation):
         """Send (or queue) a TransactionEvent; seqNo is taken when it is sent or queued."""
         when = timestamp if timestamp is not None else utc_now()
         transaction_id = str(session.transaction_id)
+        # The first event after a remote start authorized it names the request.
+        remote_start_id = session.remote_start_id if trigger_reason == "RemoteStart" else None
 
         def build() -> Any:
             return call.TransactionEvent(
@@ -312,6 +454,7 @@ class SimulatedStationV201(SimulatedStation):
                     transaction_id=transaction_id,
                     charging_state=charging_state,
                     stopped_reason=stopped_reason,
+                    remote_start_id=remote_start_id,
                 ),
                 meter_value=meter_value,
                 evse=EVSEType(id=connector.connector_id, connector_id=1) if evse else None,
@@ -338,8 +481,9 @@ class SimulatedStationV201(SimulatedStation):
         status = authorization.id_token_info["status"]
         if status == "Accepted":
             session.id_tag = id_tag
+            trigger = "Authorized" if session.remote_start_id is None else "RemoteStart"
             response = await self._transaction_event(
-                connector, session, "Updated", "Authorized", id_token=id_tag
+                connector, session, "Updated", trigger, id_token=id_tag
             )
             info = getattr(response, "id_token_info", None) or {}
             status = info.get("status", "Accepted")

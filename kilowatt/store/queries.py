@@ -7,15 +7,23 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from kilowatt.domain.device_model import DeviceVariable
+from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.remote_starts import RemoteStartRecord
+from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.tariff_selection import OfferedTariff
 from kilowatt.domain.tokens import IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction
 from kilowatt.ports import CdrFilter, CdrRecord, ConnectorStatusReport, OcppExchange, StationReport
 from kilowatt.store import mapping, tables
 from kilowatt.store.billing import cdr_query, offer_from_row, record_from_row, sample_from_row
+from kilowatt.store.device_model import select_variables, variable_from_row
+from kilowatt.store.local_lists import load_local_list
 from kilowatt.store.monitoring import MonitoringReads
+from kilowatt.store.remote_starts import find_remote_start
 from kilowatt.store.repositories import StoreContext
+from kilowatt.store.reservations import station_reservations
 
 __all__ = ["SqlQueries"]
 
@@ -180,6 +188,31 @@ class SqlQueries(MonitoringReads):
         t = tables.cdrs
         row = await self._context.fetch_one(select(t).where(t.c.id == cdr_id))
         return record_from_row(row) if row else None
+
+    async def device_model(
+        self,
+        station_id: str,
+        *,
+        component: str | None,
+        variable: str | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[DeviceVariable]:
+        statement = select_variables(station_id, component, variable)
+        return [variable_from_row(row) for row in await self._rows(statement, limit, offset)]
+
+    async def local_list(self, station_id: str) -> LocalList | None:
+        return await load_local_list(self._context, station_id)
+
+    async def reservations(
+        self, station_id: str, *, limit: int, offset: int
+    ) -> Sequence[Reservation]:
+        return await station_reservations(self._context, station_id, limit, offset)
+
+    async def remote_start(
+        self, station_id: str, transaction_id: str, remote_start_id: int | None
+    ) -> RemoteStartRecord | None:
+        return await find_remote_start(self._context, station_id, transaction_id, remote_start_id)
 
 
 def _status(row: dict[str, Any]) -> ConnectorStatusReport:

@@ -31,14 +31,19 @@ __all__ = [
     "charging_stations",
     "connector_statuses",
     "connectors",
+    "device_variables",
     "evses",
     "id_allocations",
     "id_tokens",
+    "local_list_entries",
+    "local_lists",
     "locations",
     "maintenance_windows",
     "metadata",
     "meter_samples",
     "ocpp_messages",
+    "remote_starts",
+    "reservations",
     "station_outages",
     "station_reports",
     "status_history",
@@ -444,4 +449,90 @@ ticket_comments = Table(
     Column("body", Text, nullable=False),
     _utc("created_at", nullable=False),
     Index("ix_ticket_comments_ticket", "ticket_id", "created_at"),
+)
+
+# --- device management (issue 4) ---
+
+# 1.6 configuration keys (component "") and 2.0.1 device model values, one row per attribute.
+device_variables = Table(
+    "device_variables",
+    metadata,
+    Column(
+        "station_id",
+        String(48),
+        ForeignKey("charging_stations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("variable_key", String(255), primary_key=True),  # domain VariableRef.key
+    Column("component", String(50), nullable=False),
+    Column("component_instance", String(50)),
+    Column("evse_id", Integer),
+    Column("connector_id", Integer),
+    Column("variable", String(50), nullable=False),
+    Column("variable_instance", String(50)),
+    Column("attribute_type", String(16), nullable=False),
+    Column("value", Text),
+    Column("mutability", String(16)),
+    Column("characteristics", JSON),
+    Column("source", String(40), nullable=False),
+    _utc("updated_at", nullable=False),
+    Index("ix_device_variables_lookup", "station_id", "component", "variable"),
+)
+
+# What each station's local authorization list holds, as far as the central system knows.
+local_lists = Table(
+    "local_lists",
+    metadata,
+    Column(
+        "station_id",
+        String(48),
+        ForeignKey("charging_stations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("version", Integer, nullable=False),
+    Column("last_status", String(20)),
+    _utc("updated_at"),
+    Column("pending", Boolean, nullable=False),
+)
+
+local_list_entries = Table(
+    "local_list_entries",
+    metadata,
+    Column(
+        "station_id",
+        String(48),
+        ForeignKey("local_lists.station_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("uid", String(36), primary_key=True),
+    Column("status", String(20), nullable=False),
+    _utc("expires_at"),
+    Column("token_type", String(16), nullable=False),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", Integer, primary_key=True),  # from id_allocations "reservation_id"
+    Column("station_id", String(48), nullable=False),
+    Column("evse_id", Integer),
+    Column("id_token", String(36), nullable=False),
+    _utc("expires_at", nullable=False),
+    _utc("created_at", nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("station_status", String(20)),
+    Index("ix_reservations_station_status", "station_id", "status"),
+)
+
+remote_starts = Table(
+    "remote_starts",
+    metadata,
+    Column("id", Integer, primary_key=True),  # from id_allocations "remote_start_id"
+    Column("station_id", String(48), nullable=False),
+    Column("evse_id", Integer),
+    Column("id_token", String(36), nullable=False),
+    _utc("requested_at", nullable=False),
+    Column("station_status", String(20), nullable=False),
+    Column("transaction_id", String(36)),
+    Index("ix_remote_starts_station_transaction", "station_id", "transaction_id"),
 )

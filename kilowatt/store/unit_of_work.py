@@ -11,6 +11,9 @@ from kilowatt.domain.events import Event
 from kilowatt.store import monitoring
 from kilowatt.store.billing import CdrRepository, MeterHistoryRepository, TariffRepository
 from kilowatt.store.committer import GroupCommitter
+from kilowatt.store.device_model import DeviceModelRepository
+from kilowatt.store.local_lists import LocalListRepository
+from kilowatt.store.remote_starts import RemoteStartRepository
 from kilowatt.store.repositories import (
     ApiKeyRepository,
     LocationRepository,
@@ -19,6 +22,7 @@ from kilowatt.store.repositories import (
     TokenRepository,
     TransactionRepository,
 )
+from kilowatt.store.reservations import ReservationRepository
 from kilowatt.store.writes import Write
 
 __all__ = ["SqlUnitOfWork"]
@@ -85,6 +89,22 @@ class SqlUnitOfWork:
     @cached_property
     def tickets(self) -> monitoring.TicketRepository:
         return monitoring.TicketRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def device_model(self) -> DeviceModelRepository:
+        return DeviceModelRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def local_lists(self) -> LocalListRepository:
+        return LocalListRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def reservations(self) -> ReservationRepository:
+        return ReservationRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def remote_starts(self) -> RemoteStartRepository:
+        return RemoteStartRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self

@@ -133,7 +133,8 @@ async def test_a_16_station_obeys_raw_and_friendly_commands(
             api, "CP-RC16/commands/GetConfiguration", {"key": ["HeartbeatInterval"]}
         )
         assert answer["configurationKey"][0]["value"] == "300"
-        assert await _post(api, "CP-RC16/start", {"id_token": TAG, "evse_id": 2}) == _ACCEPTED
+        started = await _post(api, "CP-RC16/start", {"id_token": TAG, "evse_id": 2})
+        assert started == _ACCEPTED | {"remoteStartId": 1}, "the first id of the sequence"
         assert await _post(api, "CP-RC16/stop", {"transaction_id": "17"}) == _ACCEPTED
         assert await _post(api, "CP-RC16/reset", {"type": "hard"}) == _ACCEPTED
         unlocked = await _post(api, "CP-RC16/unlock", {"evse_id": 1, "connector_id": 1})
@@ -162,7 +163,7 @@ async def test_a_201_station_obeys_raw_and_friendly_commands(
         answer = await _post(api, "CP-RC201/commands/GetVariables", asked)
         assert answer["getVariableResult"][0]["attributeValue"] == "300"
         start = {"id_token": TAG, "evse_id": 1, "remote_start_id": 7}
-        assert await _post(api, "CP-RC201/start", start) == _ACCEPTED
+        assert await _post(api, "CP-RC201/start", start) == _ACCEPTED | {"remoteStartId": 7}
         assert await _post(api, "CP-RC201/stop", {"transaction_id": "tx-9"}) == {
             "status": "Rejected"
         }

@@ -15,7 +15,7 @@ from kilowatt.api.schemas import (
     StopCommand,
     UnlockCommand,
 )
-from kilowatt.services import remote_control
+from kilowatt.services import remote_control, remote_starts
 from kilowatt.services.remote_control import OcppCall, Request
 
 router = APIRouter(tags=["commands"])
@@ -46,8 +46,17 @@ async def command(
 
 @router.post("/stations/{station_id}/start")
 async def start(station_id: str, body: StartCommand, backend: BackendDep) -> Answer:
-    """RemoteStartTransaction (1.6) or RequestStartTransaction (2.0.1)."""
-    return await _send(station_id, body.to_request(), backend)
+    """RemoteStartTransaction (1.6) or RequestStartTransaction (2.0.1): the station's answer
+    and ``remoteStartId``, the id the started transaction will be linked to (sent to 2.0.1
+    stations; 1.6 starts are matched by token, connector and time)."""
+    answer, record = await remote_starts.start(
+        station_id,
+        body.to_request(),
+        backend.ctx,
+        backend.gateway,
+        timeout_s=backend.call_timeout_s,
+    )
+    return answer | {"remoteStartId": record.id}
 
 
 @router.post("/stations/{station_id}/stop")

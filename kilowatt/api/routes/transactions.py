@@ -38,9 +38,14 @@ async def get_transaction(
     if transaction is None:
         raise UnknownTransaction(f"station {station_id} has no transaction {transaction_id}")
     samples = await backend.queries.meter_samples(transaction.pk)
+    remote = await backend.queries.remote_start(
+        station_id, transaction_id, transaction.remote_start_id
+    )
     return TransactionDetail(
         **TransactionPublic.of(transaction).model_dump(),
         meter_values=[MeterSamplePublic.of(sample) for sample in samples],
+        remote_start_id=remote.id if remote else transaction.remote_start_id,
+        started_by="remote" if remote else "station",
     )
 
 

@@ -69,6 +69,10 @@ class MeterSamplePublic(BaseModel):
 
 class TransactionDetail(TransactionPublic):
     meter_values: list[MeterSamplePublic]
+    remote_start_id: int | None = Field(
+        None, description="The remote start that started it (2.0.1: as the station echoed)"
+    )
+    started_by: str = Field("station", description='"remote" (a remote start) or "station"')
 
 
 class ForceEnd(Input):

@@ -15,7 +15,14 @@ from kilowatt.ocpp.codec import id_token_info, meter_samples, ocpp_time, parse_t
 from kilowatt.ocpp.schemas import camel_keys
 from kilowatt.ocpp.session import Session, handles
 from kilowatt.ports import ConnectorStatusReport, StationReport
-from kilowatt.services import authorization, billing, stations, transactions
+from kilowatt.services import (
+    authorization,
+    billing,
+    device_model,
+    reservations,
+    stations,
+    transactions,
+)
 
 __all__ = ["StationSession201"]
 
@@ -126,8 +133,18 @@ class StationSession201(Session, ChargePoint):  # type: ignore[misc]
 
     @handles(Action.notify_report)
     async def on_notify_report(self, **payload: Any) -> result.NotifyReport:
-        await self._report("NotifyReport", payload)
+        report = StationReport(self.id, "NotifyReport", self.ctx.clock.now(), camel_keys(payload))
+        await device_model.record_report_page(report, self.ctx)
         return result.NotifyReport()
+
+    @handles(Action.reservation_status_update)
+    async def on_reservation_status_update(
+        self, reservation_id: int, reservation_update_status: str, **_: Any
+    ) -> result.ReservationStatusUpdate:
+        await reservations.record_status_update(
+            self.id, reservation_id, reservation_update_status, self.ctx
+        )
+        return result.ReservationStatusUpdate()
 
     @handles(Action.security_event_notification)
     async def on_security_event_notification(

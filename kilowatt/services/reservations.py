@@ -1,0 +1,169 @@
+"""Reservations: ReserveNow and CancelReservation through ``ports.StationGateway``, the 2.0.1
+ReservationStatusUpdate, and ``ReservationGuard``, the authorizer that keeps a reserved EVSE
+for its token (other tokens get Invalid there until the reservation ends or expires)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from kilowatt.domain.errors import (
+    Conflict,
+    InvalidValue,
+    NotFound,
+    StationOffline,
+    StationUnavailable,
+    UnknownStation,
+)
+from kilowatt.domain.locations import OcppVersion
+from kilowatt.domain.reservations import Reservation, ReservationStatus
+from kilowatt.domain.tokens import Authorization, AuthorizationRequest, AuthorizationStatus
+from kilowatt.ports import Authorizer, Clock, StationGateway, UnitOfWorkFactory
+from kilowatt.services.context import ServiceContext
+
+__all__ = ["ReservationGuard", "Reserve", "cancel", "record_status_update", "reserve"]
+
+#: ReservationStatusUpdate statuses (2.0.1) and what they end a reservation as.
+_UPDATES: Final = {"Expired": ReservationStatus.EXPIRED, "Removed": ReservationStatus.CANCELLED}
+
+
+@dataclass(frozen=True, slots=True)
+class Reserve:
+    """Keep an EVSE (1.6: connector; None: any) for a token until ``expires_at``."""
+
+    id_token: str
+    expires_at: datetime
+    evse_id: int | None = None
+    id_token_type: str = "ISO14443"
+
+
+async def reserve(
+    station_id: str,
+    request: Reserve,
+    ctx: ServiceContext,
+    gateway: StationGateway,
+    *,
+    timeout_s: float,
+) -> Reservation:
+    """ReserveNow; the reservation is kept whatever the answer (REJECTED with the station's
+    status). Raises StationOffline, StationTimeout, StationRefused after recording that."""
+    now = ctx.clock.now()
+    if request.expires_at <= now:
+        raise InvalidValue("a reservation must expire in the future")
+    version = await _version_of(station_id, ctx)
+    async with ctx.uow() as uow:
+        reservation_id = await uow.reservations.next_id()
+    reservation = Reservation(
+        reservation_id, station_id, request.evse_id, request.id_token, request.expires_at, now
+    )
+    try:
+        answer = await gateway.call(
+            station_id, "ReserveNow", _reserve_now(version, reservation, request), timeout_s
+        )
+    except StationUnavailable as error:
+        reservation.answered(type(error).__name__)
+        await _save(reservation, ctx)
+        raise
+    reservation.answered(str(answer.get("status")))
+    await _save(reservation, ctx)
+    return reservation
+
+
+def _reserve_now(version: OcppVersion, reservation: Reservation, request: Reserve) -> Any:
+    expiry = reservation.expires_at.isoformat().replace("+00:00", "Z")
+    if version is OcppVersion.V16:
+        return {
+            "connectorId": reservation.evse_id or 0,
+            "expiryDate": expiry,
+            "idTag": reservation.id_token,
+            "reservationId": reservation.id,
+        }
+    payload: dict[str, Any] = {
+        "id": reservation.id,
+        "expiryDateTime": expiry,
+        "idToken": {"idToken": reservation.id_token, "type": request.id_token_type},
+    }
+    if reservation.evse_id is not None:
+        payload["evseId"] = reservation.evse_id
+    return payload
+
+
+async def cancel(
+    station_id: str,
+    reservation_id: int,
+    ctx: ServiceContext,
+    gateway: StationGateway,
+    *,
+    timeout_s: float,
+) -> tuple[Reservation, str]:
+    """CancelReservation; the reservation ends when the station accepts. Returns it and the
+    station's answer (Rejected: the station does not hold it)."""
+    reservation = await _reservation(station_id, reservation_id, ctx)
+    if reservation.status_at(ctx.clock.now()) is not ReservationStatus.ACTIVE:
+        raise Conflict(f"reservation {reservation_id} is {reservation.status_at(ctx.clock.now())}")
+    answer = await gateway.call(
+        station_id, "CancelReservation", {"reservationId": reservation_id}, timeout_s
+    )
+    status = str(answer.get("status"))
+    if status == "Accepted":
+        reservation.end(ReservationStatus.CANCELLED)
+        await _save(reservation, ctx)
+    return reservation, status
+
+
+async def record_status_update(
+    station_id: str, reservation_id: int, update: str, ctx: ServiceContext
+) -> None:
+    """A 2.0.1 ReservationStatusUpdate: the station let it expire or removed it."""
+    ended = _UPDATES.get(update)
+    async with ctx.uow() as uow:
+        reservation = await uow.reservations.get(reservation_id)
+        if reservation is None or reservation.station_id != station_id or ended is None:
+            return  # not ours to change: kept only in the message log
+        reservation.end(ended)
+        uow.reservations.save(reservation)
+        await uow.commit()
+
+
+async def _reservation(station_id: str, reservation_id: int, ctx: ServiceContext) -> Reservation:
+    async with ctx.uow() as uow:
+        reservation = await uow.reservations.get(reservation_id)
+    if reservation is None or reservation.station_id != station_id:
+        raise NotFound(f"no reservation {reservation_id} at station {station_id}")
+    return reservation
+
+
+async def _save(reservation: Reservation, ctx: ServiceContext) -> None:
+    async with ctx.uow() as uow:
+        uow.reservations.save(reservation)
+        await uow.commit()
+
+
+async def _version_of(station_id: str, ctx: ServiceContext) -> OcppVersion:
+    async with ctx.uow() as uow:
+        station = await uow.stations.get(station_id)
+    if station is None:
+        raise UnknownStation(f"no station {station_id}")
+    if station.ocpp_version is None:
+        raise StationOffline(f"station {station_id} has never connected")
+    return station.ocpp_version
+
+
+class ReservationGuard:
+    """An authorizer around another: a token it accepts is refused (Invalid) at an EVSE, or a
+    station, that an active reservation keeps for another token."""
+
+    def __init__(self, inner: Authorizer, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._inner, self._uow, self._clock = inner, uow, clock
+
+    async def authorize(self, request: AuthorizationRequest) -> Authorization | None:
+        decision = await self._inner.authorize(request)
+        if decision is None or decision.status is not AuthorizationStatus.ACCEPTED:
+            return decision
+        async with self._uow() as uow:
+            held = await uow.reservations.active(request.station_id)
+        now = self._clock.now()
+        if any(r.refuses(request.uid, evse_id=request.evse_id, now=now) for r in held):
+            return Authorization(AuthorizationStatus.INVALID, group_id=decision.group_id)
+        return decision
