@@ -312,6 +312,26 @@ async def test_the_stations_reports_are_answered_and_kept(
         )
         await _send(cp, call.FirmwareStatusNotification(status="Installed", request_id=3))
         await _send(cp, call.LogStatusNotification(status="Uploaded", request_id=4))
+        monitor = {
+            "component": component,
+            "variable": {"name": "Power"},
+            "variable_monitoring": [
+                {"id": 1, "transaction": False, "value": 0, "type": "Delta", "severity": 5}
+            ],
+        }
+        await _send(
+            cp,
+            call.NotifyMonitoringReport(
+                request_id=8, seq_no=0, generated_at=now_iso(), monitor=[monitor]
+            ),
+        )
+        await _send(
+            cp,
+            call.NotifyCustomerInformation(
+                data="card 04A1 used 3 times", seq_no=0, generated_at=now_iso(), request_id=9
+            ),
+        )
+        await _send(cp, call.NotifyDisplayMessages(request_id=10))
         transfer = await _send(
             cp, call.DataTransfer(vendor_id="com.acme", message_id="hello", data="x")
         )
@@ -330,6 +350,9 @@ async def test_the_stations_reports_are_answered_and_kept(
         "SecurityEventNotification",
         "FirmwareStatusNotification",
         "LogStatusNotification",
+        "NotifyMonitoringReport",
+        "NotifyCustomerInformation",
+        "NotifyDisplayMessages",
         "DataTransfer",
     ]
     payloads = {r["kind"]: _json(r["payload"]) for r in reports}
@@ -338,6 +361,9 @@ async def test_the_stations_reports_are_answered_and_kept(
     assert payloads["SecurityEventNotification"]["type"] == "FirmwareUpdated"
     assert payloads["LogStatusNotification"] == {"status": "Uploaded", "requestId": 4}
     assert payloads["DataTransfer"]["vendorId"] == "com.acme"
+    assert payloads["NotifyMonitoringReport"]["monitor"][0]["variableMonitoring"][0]["id"] == 1
+    assert payloads["NotifyCustomerInformation"]["data"] == "card 04A1 used 3 times"
+    assert payloads["NotifyDisplayMessages"] == {"requestId": 10}
     station = (await api.get("/api/v1/stations/CP201-5")).json()
     assert station["firmware_status"] == "Installed"
 

@@ -153,6 +153,23 @@ class StationSession201(Session, ChargePoint):  # type: ignore[misc]
         await self._report("SecurityEventNotification", payload)
         return result.SecurityEventNotification()
 
+    @handles(Action.notify_monitoring_report)
+    async def on_notify_monitoring_report(self, **payload: Any) -> result.NotifyMonitoringReport:
+        await self._report("NotifyMonitoringReport", payload)
+        return result.NotifyMonitoringReport()
+
+    @handles(Action.notify_customer_information)
+    async def on_notify_customer_information(
+        self, **payload: Any
+    ) -> result.NotifyCustomerInformation:
+        await self._report("NotifyCustomerInformation", payload)
+        return result.NotifyCustomerInformation()
+
+    @handles(Action.notify_display_messages)
+    async def on_notify_display_messages(self, **payload: Any) -> result.NotifyDisplayMessages:
+        await self._report("NotifyDisplayMessages", payload)
+        return result.NotifyDisplayMessages()
+
     @handles(Action.firmware_status_notification)
     async def on_firmware_status_notification(
         self, **payload: Any
