@@ -160,3 +160,23 @@ async def test_a_price_preview_prices_a_would_be_session(
         "/api/v1/price-preview", params=params | {"station_id": "NOPE", "charging_minutes": "5"}
     )
     assert unknown.status_code == 404
+
+
+async def test_time_prices_are_shown_per_hour_and_per_minute(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await priced_site(api, "CP-P4")
+    hourly = per_kwh("AC-TIME", 0.20)
+    hourly["elements"][0]["price_components"] += [
+        {"type": "TIME", "price": 3.00, "vat": 21.0, "step_size": 60},
+        {"type": "PARKING_TIME", "price": 6.00, "vat": 21.0, "step_size": 60},
+    ]
+    assert (await api.put("/api/v1/tariffs/AC-TIME", json=hourly)).status_code == 201
+    connector = {"connector_id": 1, "tariff_ids": ["AC-TIME"]}
+    evse = {"connectors": [connector]}
+    assert (await api.put("/api/v1/stations/CP-P4/evses/1", json=evse)).status_code == 200
+    shown = (await api.get("/api/v1/stations/CP-P4/evses/1/prices")).json()
+    assert shown["per_hour"] == {"excl_vat": "3", "incl_vat": "3.6300"}
+    assert shown["per_minute"] == {"excl_vat": "0.0500", "incl_vat": "0.0605"}
+    assert shown["per_parking_minute"] == {"excl_vat": "0.1000", "incl_vat": "0.1210"}
+    assert shown["per_session"] is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -23,6 +23,17 @@ class MoneyPublic(BaseModel):
     def of(cls, price: Price | None) -> MoneyPublic | None:
         return None if price is None else cls(excl_vat=price.excl_vat, incl_vat=price.incl_vat)
 
+    @classmethod
+    def per_minute(cls, per_hour: Price | None) -> MoneyPublic | None:
+        """An hourly price per minute, to 4 decimals (half up), for display."""
+        if per_hour is None:
+            return None
+        incl = per_hour.incl_vat
+        return cls(
+            excl_vat=_sixtieth(per_hour.excl_vat),
+            incl_vat=None if incl is None else _sixtieth(incl),
+        )
+
 
 class UnitPricesPublic(BaseModel):
     """Unit prices for a session starting at ``at``; null: that unit is not priced."""
@@ -32,7 +43,9 @@ class UnitPricesPublic(BaseModel):
     at: datetime
     per_kwh: MoneyPublic | None
     per_hour: MoneyPublic | None
+    per_minute: MoneyPublic | None
     per_parking_hour: MoneyPublic | None
+    per_parking_minute: MoneyPublic | None
     per_session: MoneyPublic | None
     tariff_alt_text: list[dict[str, Any]]
 
@@ -45,7 +58,9 @@ class UnitPricesPublic(BaseModel):
             at=at,
             per_kwh=MoneyPublic.of(prices.per_kwh),
             per_hour=MoneyPublic.of(prices.per_hour),
+            per_minute=MoneyPublic.per_minute(prices.per_hour),
             per_parking_hour=MoneyPublic.of(prices.per_parking_hour),
+            per_parking_minute=MoneyPublic.per_minute(prices.per_parking_hour),
             per_session=MoneyPublic.of(prices.per_session),
             tariff_alt_text=[text.to_ocpi() for text in applied.tariff.tariff_alt_text],
         )
@@ -84,6 +99,10 @@ class PricePreviewPublic(BaseModel):
             total_parking_time_hours=cost.total_parking_time,
             charging_periods=[jsonable(p.to_ocpi()) for p in preview.priced.periods],
         )
+
+
+def _sixtieth(amount: Decimal) -> Decimal:
+    return (amount / 60).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def _money(price: Price) -> MoneyPublic:
