@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 
 from kilowatt.domain.alerts import Alert, AlertKind
 from kilowatt.domain.availability import MaintenanceWindow, Period
+from kilowatt.domain.drivers import Driver, DriverSecret
 from kilowatt.domain.events import Event
 from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.session_readings import SessionRecord
@@ -33,9 +34,12 @@ __all__ = [
     "CdrRepository",
     "Clock",
     "ConnectorStatusReport",
+    "DriverRepository",
     "EventPublisher",
     "EvseRef",
     "LocationRepository",
+    "Mail",
+    "Mailer",
     "MaintenanceRepository",
     "MessageFilter",
     "MessageLog",
@@ -283,6 +287,8 @@ class UnitOfWork(Protocol):
     def maintenance(self) -> MaintenanceRepository: ...
     @property
     def tickets(self) -> TicketRepository: ...
+    @property
+    def drivers(self) -> DriverRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -536,4 +542,45 @@ class TicketRepository(Protocol):
     def add(self, ticket: Ticket) -> None: ...
     def save(self, ticket: Ticket) -> None:
         """The ticket's fields, and any comment not stored yet."""
+        ...
+
+
+# --- drivers and payments (issue 7) ---
+
+
+class DriverRepository(Protocol):
+    """Driver accounts, their secrets (link tokens, sessions) and the tokens they own."""
+
+    async def get(self, driver_id: str) -> Driver | None: ...
+    async def by_email(self, email: str) -> Driver | None: ...
+    async def by_contract_id(self, contract_id: str) -> Driver | None: ...
+    def add(self, driver: Driver) -> None: ...
+    def save(self, driver: Driver) -> None: ...
+    async def secret(self, digest: str) -> DriverSecret | None: ...
+    def add_secret(self, secret: DriverSecret) -> None: ...
+    def save_secret(self, secret: DriverSecret) -> None: ...
+    def revoke_sessions(self, driver_id: str) -> None:
+        """Forget every sign-in session of the driver (after a password reset)."""
+        ...
+
+    def link_token(self, driver_id: str, uid: str, linked_at: datetime) -> None: ...
+    async def tokens(self, driver_id: str) -> Sequence[IdToken]:
+        """The driver's tokens (app token and cards), oldest first."""
+        ...
+
+    async def owner_of(self, uid: str) -> str | None:
+        """The id of the driver who owns token ``uid``, if any."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+class Mailer(Protocol):
+    async def send(self, mail: Mail) -> None:
+        """Deliver (or, without a mail server, log) a message to a driver."""
         ...

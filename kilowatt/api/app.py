@@ -16,6 +16,9 @@ from kilowatt.api.routes import (
     availability,
     cdrs,
     commands,
+    driver_accounts,
+    driver_sessions,
+    driver_tokens,
     evses,
     health,
     locations,
@@ -38,6 +41,7 @@ from kilowatt.domain.errors import (
 )
 from kilowatt.ports import Queries, StationGateway
 from kilowatt.services.context import ServiceContext
+from kilowatt.services.drivers import DriverContext
 
 __all__ = ["create_api"]
 
@@ -59,7 +63,9 @@ def create_api(
     *,
     call_timeout_s: float = 30.0,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    drivers: DriverContext | None = None,
 ) -> FastAPI:
+    """The API; with ``drivers``, also the driver API (``/api/v1/driver``, driver sessions)."""
     app = FastAPI(
         title="Kilowatt",
         version=kilowatt.__version__,
@@ -84,6 +90,10 @@ def create_api(
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     for module in (alerts, availability, tickets):  # monitoring (issue 4)
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
+    if drivers is not None:  # drivers and payments (issue 7): signed in as a driver, not a key
+        app.state.drivers = drivers
+        for module in (driver_accounts, driver_tokens, driver_sessions):
+            app.include_router(module.router, prefix="/api/v1")
     return app
 
 

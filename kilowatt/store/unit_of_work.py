@@ -11,6 +11,7 @@ from kilowatt.domain.events import Event
 from kilowatt.store import monitoring
 from kilowatt.store.billing import CdrRepository, MeterHistoryRepository, TariffRepository
 from kilowatt.store.committer import GroupCommitter
+from kilowatt.store.drivers import DriverRepository
 from kilowatt.store.repositories import (
     ApiKeyRepository,
     LocationRepository,
@@ -85,6 +86,10 @@ class SqlUnitOfWork:
     @cached_property
     def tickets(self) -> monitoring.TicketRepository:
         return monitoring.TicketRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def drivers(self) -> DriverRepository:
+        return DriverRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self
