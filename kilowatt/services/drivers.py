@@ -248,9 +248,10 @@ def _draw() -> int:
 
 
 def _app_token(driver: Driver, ctx: ServiceContext) -> IdToken:
-    """The account's one APP_USER token: what the app starts sessions with."""
+    """The account's one APP_USER token: what the app starts sessions with. Its uid fits an
+    OCPP 1.6 idTag (20 characters at most): "APP" and 64 random bits."""
     return IdToken(
-        uid=uuid.uuid4().hex.upper(),
+        uid="APP" + secrets.token_hex(8).upper(),
         type=TokenType.APP_USER,
         created_at=driver.created_at,
         updated_at=driver.created_at,
