@@ -47,6 +47,8 @@ __all__ = [
     "OcppExchange",
     "Outage",
     "OutageRepository",
+    "PaymentGateway",
+    "PaymentHold",
     "Queries",
     "SilentStation",
     "StationGateway",
@@ -583,4 +585,39 @@ class Mail:
 class Mailer(Protocol):
     async def send(self, mail: Mail) -> None:
         """Deliver (or, without a mail server, log) a message to a driver."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentHold:
+    """A pre-authorisation: hold ``amount_minor`` on a saved card of a customer."""
+
+    customer: str
+    payment_method: str
+    amount_minor: int
+    currency: str
+    idempotency_key: str
+
+
+class PaymentGateway(Protocol):
+    """The payment provider (Stripe). Card data never reaches us: the app tokenises the card
+    with the provider and hands us its payment method id. Every creating call carries an
+    idempotency key, so a retry never charges twice."""
+
+    async def create_customer(self, email: str, idempotency_key: str) -> str: ...
+    async def attach_card(self, customer: str, payment_method: str) -> None:
+        """Save a tokenised card on the customer; raises PaymentDeclined if refused."""
+        ...
+
+    async def hold(self, hold: PaymentHold) -> str:
+        """Place the hold and return its reference; raises PaymentDeclined."""
+        ...
+
+    async def capture(self, reference: str, amount_minor: int, idempotency_key: str) -> None:
+        """Take ``amount_minor`` (> 0) of the hold; the rest is released."""
+        ...
+
+    async def release(self, reference: str, idempotency_key: str) -> None: ...
+    async def refund(self, reference: str, amount_minor: int, idempotency_key: str) -> str:
+        """Give back ``amount_minor`` of what was captured; returns the refund's reference."""
         ...
