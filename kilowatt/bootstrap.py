@@ -17,6 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from kilowatt.adapters.clock import SystemClock
+from kilowatt.adapters.mail import LoggingMailer, SmtpMailer
 from kilowatt.adapters.memory_bus import InProcessEventPublisher
 from kilowatt.adapters.webhook import HttpWebhookSender
 from kilowatt.api.app import create_api
@@ -25,7 +26,7 @@ from kilowatt.domain.events import Event
 from kilowatt.domain.locations import UnknownStationPolicy
 from kilowatt.ocpp.gateway import InProcessStationGateway
 from kilowatt.ocpp.server import CentralSystem
-from kilowatt.ports import Clock
+from kilowatt.ports import Clock, Mailer
 from kilowatt.services import access, billing
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
 from kilowatt.services.context import (
@@ -34,6 +35,7 @@ from kilowatt.services.context import (
     ServiceContext,
     StationPolicy,
 )
+from kilowatt.services.drivers import DriverContext, DriverPolicy
 from kilowatt.services.local_lists import LocalListKeeper
 from kilowatt.services.monitoring import Monitor
 from kilowatt.services.remote_starts import Linker
@@ -117,7 +119,12 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
             await store.close()
 
     app = create_api(
-        ctx, store.queries, gateway, call_timeout_s=settings.call_timeout_s, lifespan=lifespan
+        ctx,
+        store.queries,
+        gateway,
+        call_timeout_s=settings.call_timeout_s,
+        lifespan=lifespan,
+        drivers=_driver_context(settings, ctx),
     )
     for route in central.routes():
         app.router.routes.append(route)
@@ -163,3 +170,16 @@ async def _upkeep(settings: Settings, ctx: ServiceContext, store: Store) -> Asyn
             sender = HttpWebhookSender(client, settings.alert_webhook_url, secret, ctx.clock)
         async with running(ctx, upkeep, store, sender):
             yield
+
+
+# --- drivers and payments (issue 7) ---
+
+
+def _driver_context(settings: Settings, ctx: ServiceContext) -> DriverContext:
+    mailer: Mailer = SmtpMailer(settings.smtp_url) if settings.smtp_url else LoggingMailer()
+    policy = DriverPolicy(
+        session_ttl_s=settings.driver_session_ttl_s,
+        link_ttl_s=settings.driver_link_ttl_s,
+        public_url=settings.public_url,
+    )
+    return DriverContext(ctx, mailer, policy)

@@ -70,6 +70,20 @@ class Settings(BaseSettings):
     message_retention_days: float = Field(
         default=30.0, gt=0, description="OCPP message log entries older than this are pruned."
     )
+    # --- drivers and payments (issue 7) ---
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp[s]://user:password@host:port?from=... for driver mail; unset: logged.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8180", description="Where links in mails to drivers point."
+    )
+    driver_session_ttl_s: float = Field(
+        default=30 * 24 * 3600.0, gt=0, description="A driver stays signed in this long."
+    )
+    driver_link_ttl_s: float = Field(
+        default=24 * 3600.0, gt=0, description="Verification and reset links expire after."
+    )
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Self:

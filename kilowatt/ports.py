@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self
 from kilowatt.domain.alerts import Alert, AlertKind
 from kilowatt.domain.availability import MaintenanceWindow, Period
 from kilowatt.domain.device_model import DeviceVariable, StationSelector
+from kilowatt.domain.drivers import Driver, DriverSecret
 from kilowatt.domain.events import Event
 from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
@@ -38,10 +39,13 @@ __all__ = [
     "Clock",
     "ConnectorStatusReport",
     "DeviceModelRepository",
+    "DriverRepository",
     "EventPublisher",
     "EvseRef",
     "LocalListRepository",
     "LocationRepository",
+    "Mail",
+    "Mailer",
     "MaintenanceRepository",
     "MessageFilter",
     "MessageLog",
@@ -49,6 +53,8 @@ __all__ = [
     "OcppExchange",
     "Outage",
     "OutageRepository",
+    "PaymentGateway",
+    "PaymentHold",
     "Queries",
     "RemoteStartRepository",
     "ReservationRepository",
@@ -354,6 +360,8 @@ class UnitOfWork(Protocol):
     def reservations(self) -> ReservationRepository: ...
     @property
     def remote_starts(self) -> RemoteStartRepository: ...
+    @property
+    def drivers(self) -> DriverRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -626,3 +634,80 @@ class TicketRepository(Protocol):
     def add(self, ticket: Ticket) -> None: ...
     def save(self, ticket: Ticket) -> None:
         """The ticket's fields, and any comment not stored yet."""
+        ...
+
+
+# --- drivers and payments (issue 7) ---
+
+
+class DriverRepository(Protocol):
+    """Driver accounts, their secrets (link tokens, sessions) and the tokens they own."""
+
+    async def get(self, driver_id: str) -> Driver | None: ...
+    async def by_email(self, email: str) -> Driver | None: ...
+    async def by_contract_id(self, contract_id: str) -> Driver | None: ...
+    def add(self, driver: Driver) -> None: ...
+    def save(self, driver: Driver) -> None: ...
+    async def secret(self, digest: str) -> DriverSecret | None: ...
+    def add_secret(self, secret: DriverSecret) -> None: ...
+    def save_secret(self, secret: DriverSecret) -> None: ...
+    def revoke_sessions(self, driver_id: str) -> None:
+        """Forget every sign-in session of the driver (after a password reset)."""
+        ...
+
+    def link_token(self, driver_id: str, uid: str, linked_at: datetime) -> None: ...
+    async def tokens(self, driver_id: str) -> Sequence[IdToken]:
+        """The driver's tokens (app token and cards), oldest first."""
+        ...
+
+    async def owner_of(self, uid: str) -> str | None:
+        """The id of the driver who owns token ``uid``, if any."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+class Mailer(Protocol):
+    async def send(self, mail: Mail) -> None:
+        """Deliver (or, without a mail server, log) a message to a driver."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentHold:
+    """A pre-authorisation: hold ``amount_minor`` on a saved card of a customer."""
+
+    customer: str
+    payment_method: str
+    amount_minor: int
+    currency: str
+    idempotency_key: str
+
+
+class PaymentGateway(Protocol):
+    """The payment provider (Stripe). Card data never reaches us: the app tokenises the card
+    with the provider and hands us its payment method id. Every creating call carries an
+    idempotency key, so a retry never charges twice."""
+
+    async def create_customer(self, email: str, idempotency_key: str) -> str: ...
+    async def attach_card(self, customer: str, payment_method: str) -> None:
+        """Save a tokenised card on the customer; raises PaymentDeclined if refused."""
+        ...
+
+    async def hold(self, hold: PaymentHold) -> str:
+        """Place the hold and return its reference; raises PaymentDeclined."""
+        ...
+
+    async def capture(self, reference: str, amount_minor: int, idempotency_key: str) -> None:
+        """Take ``amount_minor`` (> 0) of the hold; the rest is released."""
+        ...
+
+    async def release(self, reference: str, idempotency_key: str) -> None: ...
+    async def refund(self, reference: str, amount_minor: int, idempotency_key: str) -> str:
+        """Give back ``amount_minor`` of what was captured; returns the refund's reference."""
+        ...

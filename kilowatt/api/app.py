@@ -17,6 +17,9 @@ from kilowatt.api.routes import (
     cdrs,
     commands,
     device_model,
+    driver_accounts,
+    driver_sessions,
+    driver_tokens,
     evses,
     health,
     local_lists,
@@ -42,6 +45,7 @@ from kilowatt.domain.errors import (
 )
 from kilowatt.ports import Queries, StationGateway
 from kilowatt.services.context import ServiceContext
+from kilowatt.services.drivers import DriverContext
 
 __all__ = ["create_api"]
 
@@ -63,7 +67,9 @@ def create_api(
     *,
     call_timeout_s: float = 30.0,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    drivers: DriverContext | None = None,
 ) -> FastAPI:
+    """The API; with ``drivers``, also the driver API (``/api/v1/driver``, driver sessions)."""
     app = FastAPI(
         title="Kilowatt",
         version=kilowatt.__version__,
@@ -90,6 +96,10 @@ def create_api(
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     for extra in (device_model, local_lists, reservations, maintenance):
         app.include_router(extra.router, prefix="/api/v1", dependencies=secured)
+    if drivers is not None:  # drivers and payments (issue 7): signed in as a driver, not a key
+        app.state.drivers = drivers
+        for module in (driver_accounts, driver_tokens, driver_sessions):
+            app.include_router(module.router, prefix="/api/v1")
     return app
 
 

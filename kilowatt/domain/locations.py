@@ -198,7 +198,7 @@ def validate_location_fields(location: Location) -> None:
         raise InvalidValue(f"longitude {location.longitude} is out of range")
     try:
         ZoneInfo(location.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder of tzdata
         raise InvalidValue(f"{location.time_zone!r} is not an IANA time zone") from None
 
 

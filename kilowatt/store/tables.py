@@ -32,6 +32,9 @@ __all__ = [
     "connector_statuses",
     "connectors",
     "device_variables",
+    "driver_secrets",
+    "driver_tokens",
+    "drivers",
     "evses",
     "id_allocations",
     "id_tokens",
@@ -535,4 +538,46 @@ remote_starts = Table(
     Column("station_status", String(20), nullable=False),
     Column("transaction_id", String(36)),
     Index("ix_remote_starts_station_transaction", "station_id", "transaction_id"),
+)
+
+# --- drivers and payments (issue 7) ---
+
+drivers = Table(
+    "drivers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("contract_id", String(36), nullable=False, unique=True),
+    Column("name", String(100)),
+    Column("language", String(2)),
+    _utc("email_verified_at"),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+)
+
+driver_secrets = Table(
+    "driver_secrets",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    _utc("created_at", nullable=False),
+    _utc("expires_at", nullable=False),
+    _utc("used_at"),
+    Index("ix_driver_secrets_driver", "driver_id", "purpose"),
+)
+
+driver_tokens = Table(
+    "driver_tokens",
+    metadata,
+    Column(
+        "token_uid",
+        String(36),
+        ForeignKey("id_tokens.uid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), nullable=False),
+    _utc("linked_at", nullable=False),
+    Index("ix_driver_tokens_driver", "driver_id"),
 )

@@ -12,6 +12,7 @@ from kilowatt.store import monitoring
 from kilowatt.store.billing import CdrRepository, MeterHistoryRepository, TariffRepository
 from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.device_model import DeviceModelRepository
+from kilowatt.store.drivers import DriverRepository
 from kilowatt.store.local_lists import LocalListRepository
 from kilowatt.store.remote_starts import RemoteStartRepository
 from kilowatt.store.repositories import (
@@ -105,6 +106,10 @@ class SqlUnitOfWork:
     @cached_property
     def remote_starts(self) -> RemoteStartRepository:
         return RemoteStartRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def drivers(self) -> DriverRepository:
+        return DriverRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self
