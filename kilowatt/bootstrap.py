@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -24,10 +25,14 @@ from kilowatt.api.app import create_api
 from kilowatt.config import Settings
 from kilowatt.domain.events import Event
 from kilowatt.domain.locations import UnknownStationPolicy
+from kilowatt.ocpi.app import create_ocpi
+from kilowatt.ocpi.client import HttpRoamingPeer
+from kilowatt.ocpi.cpo import locations as ocpi_locations
+from kilowatt.ocpi.deps import OcpiBackend
 from kilowatt.ocpp.gateway import InProcessStationGateway
 from kilowatt.ocpp.server import CentralSystem
 from kilowatt.ports import Clock, Mailer
-from kilowatt.services import access, billing
+from kilowatt.services import access, billing, roaming
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
 from kilowatt.services.context import (
     BillingPolicy,
@@ -40,11 +45,15 @@ from kilowatt.services.local_lists import LocalListKeeper
 from kilowatt.services.monitoring import Monitor
 from kilowatt.services.remote_starts import Linker
 from kilowatt.services.reservations import ReservationGuard
+from kilowatt.services.roaming_commands import Commands
+from kilowatt.services.roaming_push import Pusher, PushPolicy
+from kilowatt.services.roaming_tokens import RoamingAuthorizer
 from kilowatt.services.running_cost import RunningCostNotifier
 from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
+from kilowatt.store.roaming import SqlPartnerRegistry, SqlPushOutbox, SqlRoamingReads
 
-__all__ = ["Kilowatt", "build"]
+__all__ = ["Kilowatt", "build", "roaming_session"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +68,10 @@ class Kilowatt:
     gateway: InProcessStationGateway
     events: InProcessEventPublisher
     app: FastAPI
+    roaming: roaming.Roaming | None = None  # issue 6
+    peer_client: httpx.AsyncClient | None = None  # calls to OCPI partners (issue 6)
+    pusher: Pusher | None = None  # pushes to OCPI partners (issue 6)
+    commands: Commands | None = None  # OCPI commands being carried out (issue 6)
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
@@ -70,12 +83,11 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         heartbeat_interval_s=settings.heartbeat_interval_s,
         pending_retry_interval_s=settings.pending_retry_interval_s,
     )
+    authorizer = AuthorizerChain(LocalTokens(store.unit_of_work, clock))
     ctx = ServiceContext(
         uow=store.unit_of_work,
         clock=clock,
-        authorizer=ReservationGuard(
-            AuthorizerChain(LocalTokens(store.unit_of_work, clock)), store.unit_of_work, clock
-        ),
+        authorizer=ReservationGuard(authorizer, store.unit_of_work, clock),
         events=events,
         policy=policy,
         billing=BillingPolicy(settings.country_code, settings.party_id, settings.currency),
@@ -99,6 +111,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     local_lists = LocalListKeeper(ctx, gateway, settings.call_timeout_s)
     events.subscribe(local_lists.on_event)
     events.subscribe(Linker(ctx).on_event)
+    peer_client = httpx.AsyncClient(timeout=settings.call_timeout_s)  # OCPI partners
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -109,9 +122,10 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         gc.freeze()  # start-up objects never become garbage: keep them out of full GCs
         sweeper = asyncio.create_task(_sweep_cdrs(ctx, settings.cdr_sweep_interval_s))
         try:
-            async with _upkeep(settings, ctx, store):
+            async with _upkeep(settings, ctx, store), _pushing(kw):
                 yield
         finally:
+            await peer_client.aclose()
             sweeper.cancel()
             await running_cost.close()
             await local_lists.close()
@@ -128,7 +142,11 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     )
     for route in central.routes():
         app.router.routes.append(route)
-    return Kilowatt(settings, store, ctx, gateway, events, app)
+    kw = Kilowatt(settings, store, ctx, gateway, events, app)
+    _mount_ocpi(kw, peer_client)
+    assert kw.roaming is not None
+    authorizer.authorizers.append(RoamingAuthorizer(kw.roaming))  # after our own tokens
+    return kw
 
 
 async def _sweep_cdrs(ctx: ServiceContext, interval_s: float) -> None:
@@ -183,3 +201,58 @@ def _driver_context(settings: Settings, ctx: ServiceContext) -> DriverContext:
         public_url=settings.public_url,
     )
     return DriverContext(ctx, mailer, policy)
+
+
+# --- roaming (issue 6) ---
+
+
+def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
+    """The OCPI API under /ocpi, and the roaming services for the operator API and the CLI."""
+    settings, store = kw.settings, kw.store
+    base_url = settings.ocpi_base_url or f"http://{settings.host}:{settings.port}/ocpi"
+    us = roaming.OurParty(
+        settings.country_code,
+        settings.party_id,
+        settings.ocpi_business_name,
+        f"{base_url}/versions",
+    )
+    partners = SqlPartnerRegistry(store.context, store.committer)
+    peer = HttpRoamingPeer(client)
+    kw.roaming = roaming.Roaming(partners, peer, kw.ctx.clock, us, events=kw.events)
+    kw.peer_client = client
+    policy = PushPolicy(
+        settings.ocpi_push_poll_interval_s,
+        settings.ocpi_push_retry_base_s,
+        settings.ocpi_push_max_attempts,
+    )
+    outbox = SqlPushOutbox(store.context, store.committer)
+    pusher = kw.pusher = Pusher(kw.ctx, kw.roaming, outbox, policy)
+    kw.events.subscribe(pusher.on_event)
+    reads = SqlRoamingReads(store.context, store.queries)
+    kw.commands = Commands(kw.ctx, reads, kw.gateway, pusher, settings.call_timeout_s)
+    backend = OcpiBackend(
+        kw.roaming, kw.ctx, store.queries, reads, kw.gateway, base_url, kw.commands
+    )
+    pusher.locations = functools.partial(ocpi_locations.published_locations, backend)
+    kw.app.state.roaming = kw.roaming
+    kw.app.mount("/ocpi", create_ocpi(backend))
+
+
+@contextlib.asynccontextmanager
+async def roaming_session(settings: Settings) -> AsyncIterator[roaming.Roaming]:
+    """The roaming services without serving (the CLI): the store started, closed after."""
+    kw = build(settings)
+    assert kw.roaming is not None and kw.peer_client is not None
+    await kw.store.start(migrate=settings.migrate_on_start)
+    try:
+        yield kw.roaming
+    finally:
+        await kw.peer_client.aclose()
+        await kw.store.close()
+
+
+@contextlib.asynccontextmanager
+async def _pushing(kw: Kilowatt) -> AsyncIterator[None]:
+    assert kw.pusher is not None and kw.commands is not None
+    async with kw.pusher.running(), kw.commands.running():
+        yield

@@ -11,8 +11,10 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from kilowatt.bootstrap import Kilowatt, build
+from kilowatt.bootstrap import Kilowatt, build, roaming_session
 from kilowatt.config import Settings
+from kilowatt.domain.roaming import Partner, PartnerFailed
+from kilowatt.services import roaming
 from kilowatt.services.demo import seed_demo
 from kilowatt.simulator import FleetConfig, FleetReport, run_fleet
 from kilowatt.store.database import upgrade_schema
@@ -184,3 +186,44 @@ def simulate(
         seed=seed,
     )
     _print_report(asyncio.run(run_fleet(config)))
+
+
+# --- roaming (issue 6) ---
+
+ocpi = typer.Typer(help="Roaming over OCPI 2.2.1 (needs `kilowatt serve` running).")
+app.add_typer(ocpi, name="ocpi")
+
+
+@ocpi.command("invite")
+def ocpi_invite() -> None:
+    """Print a fresh token A and our versions URL, for a partner to register with us."""
+
+    async def run() -> roaming.Invitation:
+        async with roaming_session(Settings()) as session:
+            return await roaming.invite(session)
+
+    invitation = asyncio.run(run())
+    console.print(f"versions URL: {invitation.versions_url}")
+    console.print(f"token A:      {invitation.token}")
+
+
+@ocpi.command("register")
+def ocpi_register(
+    url: Annotated[str, typer.Option(help="The partner's /versions URL.")],
+    token: Annotated[str, typer.Option(help="Token A the partner gave us.")],
+) -> None:
+    """Register at a partner (the partner calls our running server back during it)."""
+
+    async def run() -> Partner:
+        async with roaming_session(Settings()) as session:
+            return await roaming.register_at(session, url, token)
+
+    try:
+        partner = asyncio.run(run())
+    except PartnerFailed as failure:
+        console.print(f"[red]registration failed[/] (OCPI {failure.ocpi_status}): {failure}")
+        raise typer.Exit(1) from None
+    role = partner.roles[0]
+    console.print(
+        f"{partner.status.value}: {role.country_code} {role.party_id} ({role.role.value})"
+    )

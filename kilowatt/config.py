@@ -84,6 +84,19 @@ class Settings(BaseSettings):
     driver_link_ttl_s: float = Field(
         default=24 * 3600.0, gt=0, description="Verification and reset links expire after."
     )
+    # --- roaming (issue 6) ---
+    ocpi_base_url: str | None = Field(
+        default=None,
+        description="Public URL of our OCPI API (…/ocpi); default http://HOST:PORT/ocpi.",
+    )
+    ocpi_business_name: str = Field(default="Kilowatt", description="Our OCPI business name.")
+    ocpi_push_poll_interval_s: float = Field(
+        default=1.0, gt=0, description="How often due OCPI pushes to partners are retried."
+    )
+    ocpi_push_retry_base_s: float = Field(
+        default=5.0, gt=0, description="First retry delay of a failed push; doubled per failure."
+    )
+    ocpi_push_max_attempts: int = Field(default=200, ge=1, description="Then a push is dropped.")
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Self:

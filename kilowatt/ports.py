@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from kilowatt.domain.alerts import Alert, AlertKind
 from kilowatt.domain.availability import MaintenanceWindow, Period
@@ -21,6 +21,7 @@ from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.remote_starts import RemoteStartRecord
 from kilowatt.domain.reservations import Reservation
+from kilowatt.domain.roaming import Endpoint, Partner
 from kilowatt.domain.session_readings import SessionRecord
 from kilowatt.domain.tariff_selection import OfferedTariff
 from kilowatt.domain.tickets import Ticket
@@ -72,6 +73,13 @@ __all__ = [
     "WebhookOutbox",
     "WebhookSender",
 ]
+__all__ += [
+    "OcpiPage",
+    "PartnerRegistry",
+    "RoamingPeer",
+    "RoamingReads",
+    "UpdatedWindow",
+]  # issue 6
 
 
 class Clock(Protocol):
@@ -711,3 +719,111 @@ class PaymentGateway(Protocol):
     async def refund(self, reference: str, amount_minor: int, idempotency_key: str) -> str:
         """Give back ``amount_minor`` of what was captured; returns the refund's reference."""
         ...
+
+
+# --- roaming (issue 6) ---
+
+_T = TypeVar("_T")
+
+
+class PartnerRegistry(Protocol):
+    """The OCPI platforms we roam with; each write is durable when the call returns."""
+
+    async def get(self, partner_id: str) -> Partner | None: ...
+    async def by_token(self, digest: str) -> Partner | None:
+        """The partner whose token (A while invited, C once registered) has this digest."""
+        ...
+
+    async def all(self) -> Sequence[Partner]: ...
+    async def save(self, partner: Partner) -> None: ...
+
+
+class RoamingPeer(Protocol):
+    """Calls to a partner's OCPI API (``token`` is the one they gave us, sent base64)."""
+
+    async def versions(self, url: str, token: str) -> Sequence[Mapping[str, Any]]:
+        """Their ``/versions`` list: [{"version": "2.2.1", "url": ...}]."""
+        ...
+
+    async def endpoints(self, url: str, token: str) -> Sequence[Endpoint]:
+        """The modules of one version (its details URL)."""
+        ...
+
+    async def post_credentials(
+        self, url: str, token: str, credentials: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        """POST our credentials to their credentials module; their credentials come back."""
+        ...
+
+    async def delete_credentials(self, url: str, token: str) -> None: ...
+    async def push(self, push: OcpiPush, token: str) -> None:
+        """Send one outbox entry to its receiver; raises ``PartnerFailed`` unless accepted."""
+        ...
+
+    async def authorize(self, url: str, token: str, token_type: str) -> Mapping[str, Any] | None:
+        """Real-time authorization: their AuthorizationInfo, or None for an unknown token."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatedWindow:
+    """OCPI ``date_from`` (inclusive) and ``date_to`` (exclusive) on ``last_updated``."""
+
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OcpiPage(Generic[_T]):
+    items: Sequence[_T]
+    total: int
+
+
+class RoamingReads(Protocol):
+    """The read side of the OCPI Sender modules: pages with their total count."""
+
+    async def published_locations(
+        self, window: UpdatedWindow, *, limit: int, offset: int
+    ) -> OcpiPage[Location]: ...
+    async def location_stations(self, location_id: str) -> Sequence[ChargingStation]: ...
+    async def session_keys(
+        self, window: UpdatedWindow, *, limit: int, offset: int
+    ) -> OcpiPage[tuple[str, str]]:
+        """(station id, transaction id) of transactions updated in the window."""
+        ...
+
+    async def cdr_bodies(
+        self, window: UpdatedWindow, *, limit: int, offset: int
+    ) -> OcpiPage[Mapping[str, Any]]: ...
+    async def tariff_page(
+        self, window: UpdatedWindow, *, limit: int, offset: int
+    ) -> OcpiPage[OfferedTariff]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OcpiPush:
+    """One call to a partner's Receiver module in the outbox; the body is fixed when the
+    change happens. ``object_key`` orders pushes: one at a time per (partner, key)."""
+
+    partner_id: str
+    object_key: str
+    method: str  # PUT, PATCH or POST
+    url: str
+    body: str
+    created_at: datetime
+    seq: int | None = None  # assigned by the store, in the order pushes were added
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # None: delivered or given up
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+
+
+class PushOutbox(Protocol):
+    """The durable outbox of OCPI pushes; ``add`` is committed when it returns."""
+
+    async def add(self, pushes: Sequence[OcpiPush]) -> None: ...
+    async def due(self, now: datetime, limit: int) -> Sequence[OcpiPush]:
+        """Due pushes that are the oldest pending one of their (partner, key), by seq."""
+        ...
+
+    async def save(self, push: OcpiPush) -> None: ...

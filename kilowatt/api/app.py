@@ -33,6 +33,7 @@ from kilowatt.api.routes import (
     tokens,
     transactions,
 )
+from kilowatt.api.routes import roaming as roaming_routes
 from kilowatt.domain.errors import (
     AccessDenied,
     Conflict,
@@ -43,6 +44,7 @@ from kilowatt.domain.errors import (
     StationRefused,
     StationTimeout,
 )
+from kilowatt.domain.roaming import PartnerFailed
 from kilowatt.ports import Queries, StationGateway
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.drivers import DriverContext
@@ -57,6 +59,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (StationOffline, 409),
     (StationTimeout, 504),
     (StationRefused, 502),
+    (PartnerFailed, 502),  # roaming (issue 6)
 ]
 
 
@@ -100,6 +103,7 @@ def create_api(
         app.state.drivers = drivers
         for module in (driver_accounts, driver_tokens, driver_sessions):
             app.include_router(module.router, prefix="/api/v1")
+    app.include_router(roaming_routes.router, prefix="/api/v1", dependencies=secured)  # issue 6
     return app
 
 

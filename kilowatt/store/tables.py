@@ -44,9 +44,11 @@ __all__ = [
     "maintenance_windows",
     "metadata",
     "meter_samples",
+    "ocpi_pushes",
     "ocpp_messages",
     "remote_starts",
     "reservations",
+    "roaming_partners",
     "station_outages",
     "station_reports",
     "status_history",
@@ -580,4 +582,45 @@ driver_tokens = Table(
     Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), nullable=False),
     _utc("linked_at", nullable=False),
     Index("ix_driver_tokens_driver", "driver_id"),
+)
+
+
+# --- roaming (issue 6) ---
+
+# OCPI platforms we roam with; our tokens only as SHA-256 digests, theirs kept to call them.
+roaming_partners = Table(
+    "roaming_partners",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("our_token_digest", String(64), unique=True),  # NULL once unregistered
+    Column("their_token", String(255)),
+    Column("versions_url", String(255)),
+    Column("version", String(8)),
+    Column("country_code", String(2)),  # of the first role, for listing
+    Column("party_id", String(3)),
+    Column("role", String(8)),
+    Column("roles", JSON, nullable=False),
+    Column("endpoints", JSON, nullable=False),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+)
+
+# The OCPI push outbox: one row per call to a partner's Receiver, sent in seq order per object.
+ocpi_pushes = Table(
+    "ocpi_pushes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", String(36), nullable=False),
+    Column("object_key", String(120), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("url", String(512), nullable=False),
+    Column("body", Text, nullable=False),
+    _utc("created_at", nullable=False),
+    Column("attempts", Integer, nullable=False),
+    _utc("next_attempt_at"),  # NULL: delivered or given up
+    _utc("delivered_at"),
+    Column("last_error", String(255)),
+    Index("ix_ocpi_pushes_next_attempt_at", "next_attempt_at"),
+    Index("ix_ocpi_pushes_object", "partner_id", "object_key", "seq"),
 )

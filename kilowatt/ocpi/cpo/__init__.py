@@ -1,0 +1,1 @@
+"""The CPO role's Sender modules, one router module each."""

@@ -1,0 +1,166 @@
+"""OCPI Commands, CPO as Receiver: START_SESSION, STOP_SESSION and UNLOCK_CONNECTOR carried out
+over OCPP (services/remote_control.py). The eMSP gets a CommandResponse at once and the
+CommandResult later, POSTed to its ``response_url`` through the push outbox (so retried).
+Reservations are not implemented yet: RESERVE_NOW and CANCEL_RESERVATION are NOT_SUPPORTED."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kilowatt.domain.errors import InvalidValue, StationTimeout, StationUnavailable
+from kilowatt.domain.roaming import Partner, UnknownLocation
+from kilowatt.ports import OcpiPush, RoamingReads, StationGateway
+from kilowatt.services import remote_control
+from kilowatt.services.context import ServiceContext
+from kilowatt.services.roaming_push import Pusher
+from kilowatt.services.roaming_tokens import TokenKey, put_token
+
+__all__ = ["CommandTarget", "Commands"]
+
+log = logging.getLogger(__name__)
+
+_OK_ANSWERS = {"Accepted", "Unlocked"}
+
+
+@dataclass(frozen=True, slots=True)
+class CommandTarget:
+    station_id: str
+    evse_id: int | None
+    connector_id: int | None = None
+
+
+class Commands:
+    """Receives commands; owns the tasks that carry them out (a TaskGroup while running)."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        reads: RoamingReads,
+        gateway: StationGateway,
+        pusher: Pusher,
+        timeout_s: float,
+    ) -> None:
+        self._ctx, self._reads, self._gateway = ctx, reads, gateway
+        self._pusher, self._timeout_s = pusher, timeout_s
+        self._tasks: asyncio.TaskGroup | None = None
+
+    async def receive(
+        self, command: str, body: Mapping[str, Any], partner: Partner
+    ) -> dict[str, Any]:
+        """The CommandResponse; the command itself runs in the background."""
+        response_url = body.get("response_url")
+        if not isinstance(response_url, str):
+            raise InvalidValue("a command needs a response_url")
+        if command in ("RESERVE_NOW", "CANCEL_RESERVATION"):
+            return {"result": "NOT_SUPPORTED", "timeout": 0}
+        request = await self._request(command, body, partner)
+        if request is None:
+            return {"result": "UNKNOWN_SESSION", "timeout": 0}
+        station_id, ocpp_request = request
+        self._start(self._carry_out(station_id, ocpp_request, response_url, partner))
+        return {"result": "ACCEPTED", "timeout": int(self._timeout_s) + 1}
+
+    async def _request(
+        self, command: str, body: Mapping[str, Any], partner: Partner
+    ) -> tuple[str, remote_control.Request] | None:
+        if command == "START_SESSION":
+            target = await self._target(body, need_connector=False)
+            uid = await self._accept_token(body.get("token"), partner)
+            return target.station_id, remote_control.RemoteStart(uid, target.evse_id)
+        if command == "STOP_SESSION":
+            async with self._ctx.uow() as uow:
+                found = await uow.transactions.by_pk(str(body.get("session_id")))
+            if found is None or not found.is_active:
+                return None
+            return found.station_id, remote_control.RemoteStop(found.transaction_id)
+        if command == "UNLOCK_CONNECTOR":
+            target = await self._target(body, need_connector=True)
+            assert target.evse_id is not None and target.connector_id is not None
+            return target.station_id, remote_control.Unlock(target.evse_id, target.connector_id)
+        raise InvalidValue(f"unknown command {command}")
+
+    async def _target(self, body: Mapping[str, Any], *, need_connector: bool) -> CommandTarget:
+        location_id, evse_uid = body.get("location_id"), body.get("evse_uid")
+        stations = await self._reads.location_stations(str(location_id))
+        if not stations:
+            raise UnknownLocation(f"unknown location {location_id}")
+        if evse_uid is None and not need_connector:
+            return CommandTarget(stations[0].id, None)
+        for station in stations:
+            for evse in station.evses:
+                if evse.uid == evse_uid:
+                    return CommandTarget(station.id, evse.evse_id, _connector(body, evse))
+        raise UnknownLocation(f"no EVSE {evse_uid} at location {location_id}")
+
+    async def _accept_token(self, token: object, partner: Partner) -> str:
+        """The eMSP vouches for the token of a START_SESSION: it is stored as theirs, so the
+        station's StartTransaction is accepted and the CDR names the eMSP's token."""
+        if not isinstance(token, dict) or not isinstance(token.get("uid"), str):
+            raise InvalidValue("START_SESSION needs a token with a uid")
+        key = TokenKey(str(token.get("country_code")), str(token.get("party_id")), token["uid"])
+        await put_token(key, token, partner, self._ctx.uow, self._ctx.clock.now())
+        return key.uid
+
+    async def _carry_out(
+        self,
+        station_id: str,
+        request: remote_control.Request,
+        response_url: str,
+        partner: Partner,
+    ) -> None:
+        result = await self._send(station_id, request)
+        body = json.dumps({"result": result}, separators=(",", ":"))
+        key = f"command:{uuid.uuid4()}"
+        now = self._ctx.clock.now()
+        await self._pusher.enqueue(OcpiPush(partner.id, key, "POST", response_url, body, now))
+
+    async def _send(self, station_id: str, request: remote_control.Request) -> str:
+        try:
+            answer = await remote_control.send(
+                station_id, request, self._ctx, self._gateway, timeout_s=self._timeout_s
+            )
+        except StationTimeout:
+            return "TIMEOUT"
+        except (StationUnavailable, InvalidValue) as failure:
+            log.warning("OCPI command at %s failed: %s", station_id, failure)
+            return "FAILED"
+        return "ACCEPTED" if answer.get("status") in _OK_ANSWERS else "REJECTED"
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        if self._tasks is None:
+            work.close()
+            raise StationUnavailable("commands are carried out only while the server runs")
+        self._tasks.create_task(_logged(work))
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        async with asyncio.TaskGroup() as tasks:
+            self._tasks = tasks
+            try:
+                yield
+            finally:
+                self._tasks = None
+
+
+async def _logged(work: Coroutine[Any, Any, None]) -> None:
+    """A failing command must not take the other commands (and the task group) down."""
+    try:
+        await work
+    except Exception:
+        log.exception("carrying out an OCPI command failed")
+
+
+def _connector(body: Mapping[str, Any], evse: Any) -> int | None:
+    raw = body.get("connector_id")
+    if raw is None:
+        return None
+    if not str(raw).isdecimal() or all(c.connector_id != int(raw) for c in evse.connectors):
+        raise UnknownLocation(f"no connector {raw} at EVSE {evse.uid}")
+    return int(raw)

@@ -1,0 +1,224 @@
+"""Pushes to every registered partner's Receiver modules (CPO → EMSP), through a durable
+outbox: an EVSE status change is PATCHed, a session PUT, a CDR POSTed. A partner that is down
+gets everything later, in order: per (partner, object) only the oldest pending push is sent,
+and a failure is retried with exponential backoff before anything newer for that object."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from kilowatt.domain import events
+from kilowatt.domain.locations import ConnectorStatus, ocpi_evse_status
+from kilowatt.domain.roaming import (
+    InterfaceRole,
+    Partner,
+    PartnerFailed,
+    PartnerRegistered,
+    PartyRole,
+)
+from kilowatt.domain.tariff_json import timestamp_to_ocpi
+from kilowatt.ports import OcpiPush, PushOutbox
+from kilowatt.services import billing
+from kilowatt.services.context import ServiceContext
+from kilowatt.services.roaming import Roaming
+from kilowatt.services.upkeep import every
+
+__all__ = ["LocationSource", "PushPolicy", "Pusher", "retry_delay"]
+
+#: Every published location as an OCPI Location object (rendered by the OCPI adapter).
+LocationSource = Callable[[], Awaitable[list[dict[str, Any]]]]
+
+log = logging.getLogger(__name__)
+
+_MAX_DELAY = timedelta(hours=1)
+_PUSHED = (
+    PartnerRegistered,
+    events.ConnectorStatusChanged,
+    events.TransactionStarted,
+    events.TransactionEnded,
+    events.CdrIssued,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PushPolicy:
+    poll_interval_s: float = 1.0
+    retry_base_s: float = 5.0  # doubled after every failure, up to an hour
+    max_attempts: int = 200  # about a week at the hourly cap
+
+
+def retry_delay(policy: PushPolicy, attempts: int) -> timedelta:
+    """After the n-th failed attempt: base · 2^(n-1), at most an hour."""
+    return min(timedelta(seconds=policy.retry_base_s * 2 ** min(attempts - 1, 40)), _MAX_DELAY)
+
+
+class Pusher:
+    """Subscribed to the event publisher: stages pushes; ``running`` delivers them."""
+
+    def __init__(
+        self, ctx: ServiceContext, roaming: Roaming, outbox: PushOutbox, policy: PushPolicy
+    ) -> None:
+        self._ctx = ctx
+        self._roaming = roaming
+        self._outbox = outbox
+        self._policy = policy
+        self._wakeup = asyncio.Event()
+        self._delivering = asyncio.Lock()  # one delivery loop at a time keeps the order
+        self.locations: LocationSource | None = None  # set once the OCPI adapter exists
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, _PUSHED):
+            return
+        receivers = [p for p in await self._roaming.partners.all() if _receives(p)]
+        if not receivers:
+            return
+        pushes = await self._pushes(event, receivers)
+        await self._outbox.add(pushes)
+        if pushes:
+            self._wakeup.set()
+
+    async def enqueue(self, push: OcpiPush) -> None:
+        """Stage one push of our own making (a CommandResult), sent like the others."""
+        await self._outbox.add([dataclasses.replace(push, next_attempt_at=push.created_at)])
+        self._wakeup.set()
+
+    async def _pushes(self, event: events.Event, partners: Sequence[Partner]) -> list[OcpiPush]:
+        us = self._roaming.us
+        if isinstance(event, PartnerRegistered):
+            return await self._all_locations([p for p in partners if p.id == event.partner_id])
+        if isinstance(event, events.ConnectorStatusChanged):
+            found = await self._evse_path(event)
+            if found is None:
+                return []
+            key, path, body = found
+            return self._each(partners, "locations", key, "PATCH", path, body)
+        if isinstance(event, events.TransactionStarted | events.TransactionEnded):
+            session = await billing.session_object(
+                event.station_id, event.transaction_id, self._ctx
+            )
+            path = f"/{us.country_code}/{us.party_id}/{session['id']}"
+            key = f"session:{session['id']}"
+            return self._each(partners, "sessions", key, "PUT", path, session)
+        if isinstance(event, events.CdrIssued):
+            async with self._ctx.uow() as uow:
+                record = await uow.cdrs.get(event.cdr_id)
+            if record is None:
+                return []
+            return self._each(partners, "cdrs", f"cdr:{event.cdr_id}", "POST", "", record.body)
+        return []
+
+    async def _all_locations(self, partners: Sequence[Partner]) -> list[OcpiPush]:
+        """A new partner gets every published location (PATCHes of their EVSEs follow)."""
+        us, pushes = self._roaming.us, []
+        for location in await self.locations() if self.locations and partners else []:
+            path = f"/{us.country_code}/{us.party_id}/{location['id']}"
+            key = f"location:{location['id']}"
+            pushes += self._each(partners, "locations", key, "PUT", path, location)
+        return pushes
+
+    async def _evse_path(
+        self, event: events.ConnectorStatusChanged
+    ) -> tuple[str, str, dict[str, Any]] | None:
+        async with self._ctx.uow() as uow:
+            station = await uow.stations.get(event.station_id)
+        evse = station.evse(event.evse_id) if station else None
+        if station is None or evse is None or station.location_id is None:
+            return None
+        try:
+            status = ocpi_evse_status(ConnectorStatus(event.status), connected=True)
+        except ValueError:
+            return None
+        us = self._roaming.us
+        path = f"/{us.country_code}/{us.party_id}/{station.location_id}/{evse.uid}"
+        body = {"status": status, "last_updated": timestamp_to_ocpi(self._ctx.clock.now())}
+        return f"location:{station.location_id}", path, body
+
+    def _each(
+        self,
+        partners: Sequence[Partner],
+        module: str,
+        key: str,
+        method: str,
+        path: str,
+        body: Any,
+    ) -> list[OcpiPush]:
+        now, text = self._ctx.clock.now(), json.dumps(body, separators=(",", ":"))
+        pushes = []
+        for partner in partners:
+            url = partner.endpoint(module, InterfaceRole.RECEIVER)
+            if url is not None:
+                push = OcpiPush(partner.id, key, method, url.rstrip("/") + path, text, now)
+                pushes.append(dataclasses.replace(push, next_attempt_at=now))
+        return pushes
+
+    async def deliver_due(self, limit: int = 100) -> int:
+        """Send what is due, round after round while something got through."""
+        async with self._delivering:
+            return await self._deliver_rounds(limit)
+
+    async def _deliver_rounds(self, limit: int) -> int:
+        delivered_total = 0
+        while True:
+            due = await self._outbox.due(self._ctx.clock.now(), limit)
+            delivered = 0
+            for push in due:
+                outcome = await self._attempt(push)
+                delivered += outcome.delivered_at is not None
+                await self._outbox.save(outcome)
+            delivered_total += delivered
+            if not delivered:
+                return delivered_total
+
+    async def _attempt(self, push: OcpiPush) -> OcpiPush:
+        attempts, now = push.attempts + 1, self._ctx.clock.now()
+        partner = await self._roaming.partners.get(push.partner_id)
+        if partner is None or not partner.registered or partner.their_token is None:
+            return dataclasses.replace(push, next_attempt_at=None, last_error="unregistered")
+        try:
+            await self._roaming.peer.push(push, partner.their_token)
+        except PartnerFailed as failure:
+            gave_up = attempts >= self._policy.max_attempts
+            log.warning("OCPI push %s attempt %d failed: %s", push.seq, attempts, failure)
+            retry_at = None if gave_up else now + retry_delay(self._policy, attempts)
+            return dataclasses.replace(
+                push, attempts=attempts, next_attempt_at=retry_at, last_error=str(failure)[:255]
+            )
+        return dataclasses.replace(
+            push, attempts=attempts, next_attempt_at=None, delivered_at=now, last_error=None
+        )
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Deliveries every poll interval, and right after a push is staged."""
+        stop = asyncio.Event()
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(every(self._policy.poll_interval_s, self.deliver_due, stop))
+            tasks.create_task(self._on_wakeup(stop))
+            try:
+                yield
+            finally:
+                stop.set()
+                self._wakeup.set()
+
+    async def _on_wakeup(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            if stop.is_set():
+                return
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("OCPI push delivery failed")
+
+
+def _receives(partner: Partner) -> bool:
+    return partner.registered and partner.acts_as(PartyRole.EMSP)

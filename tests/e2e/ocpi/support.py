@@ -1,0 +1,79 @@
+"""Helpers of the OCPI tests: a second Kilowatt as the partner, tokens in OCPI headers."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kilowatt.store.database import upgrade_schema
+from tests.conftest import RunningServer, settings_for
+from tests.e2e.ocpi.receiver import RECEIVER_TOKEN, OcpiReceiver
+
+
+def token_header(token: str) -> dict[str, str]:
+    return {"Authorization": "Token " + base64.b64encode(token.encode()).decode()}
+
+
+@contextlib.asynccontextmanager
+async def partner_server(tmp_path: Path, party_id: str = "PRT") -> AsyncIterator[RunningServer]:
+    """Another Kilowatt (SQLite) acting as the partner platform."""
+    path = tmp_path / "partner.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await upgrade_schema(url)
+    running = RunningServer(settings_for(url, party_id=party_id, country_code="DE"))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def invite(api: httpx.AsyncClient) -> dict[str, Any]:
+    response = await api.post("/api/v1/ocpi/invitations")
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def ocpi_data(response: httpx.Response) -> Any:
+    envelope = response.json()
+    assert envelope["status_code"] == 1000, envelope
+    assert "timestamp" in envelope
+    return envelope.get("data")
+
+
+async def register_partner(server: RunningServer, partner: RunningServer) -> str:
+    """The partner registers with ``server``; returns token C (the partner's token with us)."""
+    async with server.client() as api, partner.client() as partner_api:
+        ours, theirs = await invite(api), await invite(partner_api)
+    body = {
+        "token": theirs["token"],
+        "url": theirs["versions_url"],
+        "roles": [{"role": "EMSP", "country_code": "DE", "party_id": "MSP"}],
+    }
+    async with httpx.AsyncClient(timeout=10) as client:
+        posted = await client.post(
+            f"{server.base_url}/ocpi/2.2.1/credentials",
+            json=body,
+            headers=token_header(ours["token"]),
+        )
+    token: str = ocpi_data(posted)["token"]
+    return token
+
+
+async def register(server: RunningServer, receiver: OcpiReceiver) -> str:
+    """The receiver registers with ``server``; returns its token C."""
+    async with server.client() as api:
+        token_a = (await invite(api))["token"]
+    role = {"role": "EMSP", "country_code": "DE", "party_id": "MSP"}
+    body = {"token": RECEIVER_TOKEN, "url": receiver.versions_url, "roles": [role]}
+    async with httpx.AsyncClient(timeout=10) as client:
+        url = f"{server.base_url}/ocpi/2.2.1/credentials"
+        credentials = ocpi_data(await client.post(url, json=body, headers=token_header(token_a)))
+    token: str = credentials["token"]
+    return token

@@ -1,0 +1,87 @@
+"""Pushes to a registered EMSP: EVSE status changes, sessions and CDRs reach its Receiver
+endpoints; while it is down nothing is lost (not even across our restart), and the changes
+of one location arrive in the order they happened."""
+
+from __future__ import annotations
+
+import base64
+
+from ocpp.v16 import call
+
+from tests.conftest import RunningServer
+from tests.e2e.ocpi.receiver import RECEIVER_TOKEN, OcpiReceiver, Received
+from tests.e2e.ocpi.support import register
+from tests.e2e.test_api_cdrs import charge_16
+from tests.e2e.test_api_tariffs import priced_site
+from tests.support import TAG, eventually, now_iso, station_16
+
+
+def status(state: str) -> call.StatusNotification:
+    return call.StatusNotification(
+        connector_id=1, error_code="NoError", status=state, timestamp=now_iso()
+    )
+
+
+def patches(receiver: OcpiReceiver) -> list[Received]:
+    return [r for r in receiver.received if r.method == "PATCH"]
+
+
+async def test_a_burst_of_status_changes_reaches_a_partner_that_was_down_in_order(
+    fast_server: RunningServer, receiver: OcpiReceiver
+) -> None:
+    async with fast_server.client() as api:
+        await priced_site(api, "CP-P1")
+    await register(fast_server, receiver)
+
+    async def received() -> list[Received]:
+        return list(receiver.received)
+
+    (put,) = await eventually(received, bool, timeout_s=10)  # a new partner gets our locations
+    assert (put.method, put.path, put.body["id"]) == ("PUT", "locations/NL/KWT/AMS-1", "AMS-1")
+    receiver.received.clear()
+    await receiver.stop()  # the partner goes down
+    burst = ["Available", "Preparing", "Charging", "SuspendedEV", "Finishing", "Available"]
+    async with station_16(fast_server.ocpp_url, "CP-P1") as cp:
+        for state in burst[:3]:
+            await cp.call(status(state), suppress=False)
+    await fast_server.restart()  # and we restart while the pushes wait
+    async with station_16(fast_server.ocpp_url, "CP-P1") as cp:
+        for state in burst[3:]:
+            await cp.call(status(state), suppress=False)
+    assert receiver.received == []
+    await receiver.start()
+
+    got = await eventually(lambda: _async(patches(receiver)), lambda p: len(p) >= 6, timeout_s=10)
+    expected = ["AVAILABLE", "BLOCKED", "CHARGING", "CHARGING", "BLOCKED", "AVAILABLE"]
+    assert [p.body["status"] for p in got] == expected
+    evse_uid = got[0].path.rsplit("/", 1)[1]
+    assert {p.path for p in got} == {f"locations/NL/KWT/AMS-1/{evse_uid}"}
+    token = base64.b64encode(RECEIVER_TOKEN.encode()).decode()
+    assert {p.authorization for p in got} == {f"Token {token}"}
+
+
+async def test_sessions_and_cdrs_are_pushed_as_they_happen(
+    fast_server: RunningServer, receiver: OcpiReceiver
+) -> None:
+    async with fast_server.client() as api:
+        await priced_site(api, "CP-P2")
+    await register(fast_server, receiver)
+    async with station_16(fast_server.ocpp_url, "CP-P2") as cp:
+        await charge_16(cp, TAG, 10)
+
+    def all_there(received: list[Received]) -> bool:
+        sessions = [r for r in received if r.path.startswith("sessions/")]
+        return len(sessions) == 2 and any(r.method == "POST" for r in received)
+
+    got = await eventually(lambda: _async(list(receiver.received)), all_there, timeout_s=10)
+    got = [r for r in got if not r.path.startswith("locations/")]
+    sessions = [r for r in got if r.method == "PUT" and r.path.startswith("sessions/")]
+    assert [s.body["status"] for s in sessions] == ["ACTIVE", "COMPLETED"]
+    assert sessions[0].path == f"sessions/NL/KWT/{sessions[0].body['id']}"
+    (cdr,) = [r for r in got if r.method == "POST"]
+    assert cdr.path == "cdrs"
+    assert (cdr.body["session_id"], cdr.body["total_energy"]) == (sessions[0].body["id"], 10)
+
+
+async def _async(value: list[Received]) -> list[Received]:
+    return value
