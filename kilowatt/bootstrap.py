@@ -234,6 +234,7 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
         kw.roaming, kw.ctx, store.queries, reads, kw.gateway, base_url, kw.commands
     )
     pusher.locations = functools.partial(ocpi_locations.published_locations, backend)
+    pusher.location = functools.partial(ocpi_locations.location_object_of, backend)
     kw.app.state.roaming = kw.roaming
     kw.app.mount("/ocpi", create_ocpi(backend))
 

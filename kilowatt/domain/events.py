@@ -11,6 +11,7 @@ __all__ = [
     "CdrIssued",
     "ConnectorStatusChanged",
     "Event",
+    "LocationChanged",
     "StationBooted",
     "StationConnected",
     "StationDisconnected",
@@ -84,6 +85,13 @@ class CdrIssued(Event):
     station_id: str
     transaction_id: str
     credit: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LocationChanged(Event):
+    """An operator changed a location or what stands at it (its stations, EVSEs, connectors)."""
+
+    location_id: str
 
 
 @dataclass(frozen=True, slots=True)

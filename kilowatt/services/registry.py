@@ -38,6 +38,7 @@ async def create_location(fields: Mapping[str, Any], ctx: ServiceContext) -> Loc
             raise AlreadyExists(f"location {location.id} already exists")
         uow.locations.add(location)
         await uow.commit()
+    await _locations_changed(ctx, location.id)
     return location
 
 
@@ -51,6 +52,7 @@ async def update_location(
         updated = dataclasses.replace(location, **changes, updated_at=ctx.clock.now())
         uow.locations.save(updated)
         await uow.commit()
+    await _locations_changed(ctx, location_id)
     return updated
 
 
@@ -88,6 +90,7 @@ async def create_station(
         await _check_location(uow.locations, station.location_id)
         uow.stations.add(station)
         await uow.commit()
+    await _locations_changed(ctx, station.location_id)
     return station
 
 
@@ -143,6 +146,7 @@ async def _edit_station(
         station = await uow.stations.get(station_id)
         if station is None:
             raise UnknownStation(f"no station {station_id}")
+        was_at = station.location_id
         edit(station)  # on a failure below, the unit of work drops the edited cached copy
         station.__post_init__()
         _check_evses(station.evses)
@@ -150,16 +154,25 @@ async def _edit_station(
         station.updated_at = ctx.clock.now()
         uow.stations.save(station, with_evses=with_evses)
         await uow.commit()
+    await _locations_changed(ctx, was_at, station.location_id)
     return station
 
 
 async def delete_station(station_id: str, ctx: ServiceContext) -> None:
     async with ctx.uow() as uow:
-        if await uow.stations.get(station_id) is None:
+        station = await uow.stations.get(station_id)
+        if station is None:
             raise UnknownStation(f"no station {station_id}")
         uow.stations.delete(station_id)
         uow.stations.forget_cached(station_id)
         await uow.commit()
+    await _locations_changed(ctx, station.location_id)
+
+
+async def _locations_changed(ctx: ServiceContext, *location_ids: str | None) -> None:
+    """What stands at a location changed: roaming partners are sent the location anew."""
+    changed = dict.fromkeys(i for i in location_ids if i is not None)
+    await ctx.events.publish([events.LocationChanged(i) for i in changed])
 
 
 def _password_hash(password: str | None, security_profile: int) -> str | None:

@@ -31,10 +31,12 @@ from kilowatt.services.context import ServiceContext
 from kilowatt.services.roaming import Roaming
 from kilowatt.services.upkeep import every
 
-__all__ = ["LocationSource", "PushPolicy", "Pusher", "retry_delay"]
+__all__ = ["LocationLookup", "LocationSource", "PushPolicy", "Pusher", "retry_delay"]
 
 #: Every published location as an OCPI Location object (rendered by the OCPI adapter).
 LocationSource = Callable[[], Awaitable[list[dict[str, Any]]]]
+#: One location as an OCPI Location object, None when it is gone.
+LocationLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ _MAX_DELAY = timedelta(hours=1)
 _PUSHED = (
     PartnerRegistered,
     events.ConnectorStatusChanged,
+    events.LocationChanged,
     events.TransactionStarted,
     events.TransactionEnded,
     events.CdrIssued,
@@ -73,6 +76,7 @@ class Pusher:
         self._wakeup = asyncio.Event()
         self._delivering = asyncio.Lock()  # one delivery loop at a time keeps the order
         self.locations: LocationSource | None = None  # set once the OCPI adapter exists
+        self.location: LocationLookup | None = None  # likewise
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, _PUSHED):
@@ -100,6 +104,8 @@ class Pusher:
                 return []
             key, path, body = found
             return self._each(partners, "locations", key, "PATCH", path, body)
+        if isinstance(event, events.LocationChanged):
+            return await self._location(event.location_id, partners)
         if isinstance(event, events.TransactionStarted | events.TransactionEnded):
             session = await billing.session_object(
                 event.station_id, event.transaction_id, self._ctx
@@ -123,6 +129,14 @@ class Pusher:
             key = f"location:{location['id']}"
             pushes += self._each(partners, "locations", key, "PUT", path, location)
         return pushes
+
+    async def _location(self, location_id: str, partners: Sequence[Partner]) -> list[OcpiPush]:
+        """An operator's change: the whole location is PUT (in order with its EVSE PATCHes)."""
+        location = await self.location(location_id) if self.location else None
+        if location is None:
+            return []
+        path = f"/{self._roaming.us.country_code}/{self._roaming.us.party_id}/{location_id}"
+        return self._each(partners, "locations", f"location:{location_id}", "PUT", path, location)
 
     async def _evse_path(
         self, event: events.ConnectorStatusChanged

@@ -13,7 +13,7 @@ from kilowatt.ocpi.envelope import OcpiError, PagingDep, ok, page_response
 from kilowatt.ocpi.mapping import SiteView, location_object
 from kilowatt.ports import UpdatedWindow
 
-__all__ = ["published_locations", "router"]
+__all__ = ["location_object_of", "published_locations", "router"]
 
 router = APIRouter()
 
@@ -78,3 +78,10 @@ async def published_locations(backend: OcpiBackend) -> list[dict[str, Any]]:
     """Every published location as an OCPI object (what a new partner is sent)."""
     page = await backend.reads.published_locations(UpdatedWindow(), limit=100_000, offset=0)
     return [await _location(backend, location) for location in page.items]
+
+
+async def location_object_of(backend: OcpiBackend, location_id: str) -> dict[str, Any] | None:
+    """One location as pushed after an operator's change (``publish`` says whether partners
+    may show it), None when it no longer exists."""
+    location = await backend.queries.location(location_id)
+    return None if location is None else await _location(backend, location)

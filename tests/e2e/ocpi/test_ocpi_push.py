@@ -83,5 +83,29 @@ async def test_sessions_and_cdrs_are_pushed_as_they_happen(
     assert (cdr.body["session_id"], cdr.body["total_energy"]) == (sessions[0].body["id"], 10)
 
 
+async def test_an_operators_change_to_a_location_or_its_evses_is_put_to_partners_in_order(
+    fast_server: RunningServer, receiver: OcpiReceiver
+) -> None:
+    async with fast_server.client() as api:
+        await priced_site(api, "CP-P3")
+        await register(fast_server, receiver)
+        await eventually(lambda: _async(list(receiver.received)), bool, timeout_s=10)
+        receiver.received.clear()
+
+        renamed = await api.patch("/api/v1/locations/AMS-1", json={"name": "Depot Noord"})
+        assert renamed.status_code == 200, renamed.text
+        connector = {"connector_id": 1, "standard": "IEC_62196_T2", "power_type": "AC_3_PHASE"}
+        added = await api.put("/api/v1/stations/CP-P3/evses/2", json={"connectors": [connector]})
+        assert added.status_code == 201, added.text
+
+    got = await eventually(
+        lambda: _async(list(receiver.received)), lambda r: len(r) >= 2, timeout_s=10
+    )
+    assert [(r.method, r.path) for r in got] == [("PUT", "locations/NL/KWT/AMS-1")] * 2
+    first, second = (r.body for r in got)
+    assert (first["name"], len(first["evses"])) == ("Depot Noord", 1)
+    assert (second["name"], len(second["evses"])) == ("Depot Noord", 2)
+
+
 async def _async(value: list[Received]) -> list[Received]:
     return value
