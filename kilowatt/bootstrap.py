@@ -51,7 +51,12 @@ from kilowatt.services.roaming_tokens import RoamingAuthorizer
 from kilowatt.services.running_cost import RunningCostNotifier
 from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
-from kilowatt.store.roaming import SqlPartnerRegistry, SqlPushOutbox, SqlRoamingReads
+from kilowatt.store.roaming import (
+    SqlPartnerRegistry,
+    SqlPushOutbox,
+    SqlRoamingReads,
+    SqlRoamingReservations,
+)
 
 __all__ = ["Kilowatt", "build", "roaming_session"]
 
@@ -229,7 +234,8 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
     pusher = kw.pusher = Pusher(kw.ctx, kw.roaming, outbox, policy)
     kw.events.subscribe(pusher.on_event)
     reads = SqlRoamingReads(store.context, store.queries)
-    kw.commands = Commands(kw.ctx, reads, kw.gateway, pusher, settings.call_timeout_s)
+    held = SqlRoamingReservations(store.context, store.committer)
+    kw.commands = Commands(kw.ctx, reads, kw.gateway, pusher, settings.call_timeout_s, held)
     backend = OcpiBackend(
         kw.roaming, kw.ctx, store.queries, reads, kw.gateway, base_url, kw.commands
     )

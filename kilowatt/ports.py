@@ -78,6 +78,7 @@ __all__ += [
     "PartnerRegistry",
     "RoamingPeer",
     "RoamingReads",
+    "RoamingReservations",
     "UpdatedWindow",
 ]  # issue 6
 
@@ -827,3 +828,12 @@ class PushOutbox(Protocol):
         ...
 
     async def save(self, push: OcpiPush) -> None: ...
+
+
+class RoamingReservations(Protocol):
+    """An eMSP's RESERVE_NOW reservation ids (unique per partner) and ours; committed at once."""
+
+    async def ours(self, partner_id: str, reservation_id: str) -> int | None: ...
+    async def keep(
+        self, partner_id: str, reservation_id: str, our_id: int, at: datetime
+    ) -> None: ...

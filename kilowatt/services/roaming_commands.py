@@ -1,23 +1,24 @@
 """OCPI Commands, CPO as Receiver: START_SESSION, STOP_SESSION and UNLOCK_CONNECTOR carried out
-over OCPP (services/remote_control.py). The eMSP gets a CommandResponse at once and the
-CommandResult later, POSTed to its ``response_url`` through the push outbox (so retried).
-Reservations are not implemented yet: RESERVE_NOW and CANCEL_RESERVATION are NOT_SUPPORTED."""
+over OCPP (services/remote_control.py), RESERVE_NOW and CANCEL_RESERVATION as OCPP reservations
+(services/roaming_reservations.py). The eMSP gets a CommandResponse at once and the
+CommandResult later, POSTed to its ``response_url`` through the push outbox (so retried)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kilowatt.domain.errors import InvalidValue, StationTimeout, StationUnavailable
 from kilowatt.domain.roaming import Partner, UnknownLocation
-from kilowatt.ports import OcpiPush, RoamingReads, StationGateway
-from kilowatt.services import remote_control
+from kilowatt.ports import OcpiPush, RoamingReads, RoamingReservations, StationGateway
+from kilowatt.services import remote_control, roaming_reservations
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.roaming_push import Pusher
 from kilowatt.services.roaming_tokens import TokenKey, put_token
@@ -46,9 +47,11 @@ class Commands:
         gateway: StationGateway,
         pusher: Pusher,
         timeout_s: float,
+        reservations: RoamingReservations,
     ) -> None:
         self._ctx, self._reads, self._gateway = ctx, reads, gateway
         self._pusher, self._timeout_s = pusher, timeout_s
+        self._reservations = reservations
         self._tasks: asyncio.TaskGroup | None = None
 
     async def receive(
@@ -59,13 +62,31 @@ class Commands:
         if not isinstance(response_url, str):
             raise InvalidValue("a command needs a response_url")
         if command in ("RESERVE_NOW", "CANCEL_RESERVATION"):
-            return {"result": "NOT_SUPPORTED", "timeout": 0}
-        request = await self._request(command, body, partner)
-        if request is None:
-            return {"result": "UNKNOWN_SESSION", "timeout": 0}
-        station_id, ocpp_request = request
-        self._start(self._carry_out(station_id, ocpp_request, response_url, partner))
-        return {"result": "ACCEPTED", "timeout": int(self._timeout_s) + 1}
+            work = await self._reservation(command, body, partner)
+        else:
+            request = await self._request(command, body, partner)
+            if request is None:
+                return {"result": "UNKNOWN_SESSION", "timeout": 0}
+            work = functools.partial(self._send, *request)
+        self._start(self._report(work, response_url, partner))
+        return {"result": "ACCEPTED", "timeout": 2 * int(self._timeout_s) + 1}
+
+    async def _reservation(
+        self, command: str, body: Mapping[str, Any], partner: Partner
+    ) -> Callable[[], Awaitable[str]]:
+        """The work of a reservation command, once its body is found sound."""
+        book, ctx, gateway = self._reservations, self._ctx, self._gateway
+        if command == "CANCEL_RESERVATION":
+            their_id = roaming_reservations.reservation_id(body)
+            return functools.partial(
+                roaming_reservations.cancel, partner, their_id, book, ctx, gateway, self._timeout_s
+            )
+        target = await self._target(body, need_connector=False)
+        order = roaming_reservations.reserve_request(body, target.station_id, target.evse_id)
+        await self._accept_token(body.get("token"), partner)  # the body is sound: keep it
+        return functools.partial(
+            roaming_reservations.reserve_now, order, partner, book, ctx, gateway, self._timeout_s
+        )
 
     async def _request(
         self, command: str, body: Mapping[str, Any], partner: Partner
@@ -108,14 +129,10 @@ class Commands:
         await put_token(key, token, partner, self._ctx.uow, self._ctx.clock.now())
         return key.uid
 
-    async def _carry_out(
-        self,
-        station_id: str,
-        request: remote_control.Request,
-        response_url: str,
-        partner: Partner,
+    async def _report(
+        self, work: Callable[[], Awaitable[str]], response_url: str, partner: Partner
     ) -> None:
-        result = await self._send(station_id, request)
+        result = await work()
         body = json.dumps({"result": result}, separators=(",", ":"))
         key = f"command:{uuid.uuid4()}"
         now = self._ctx.clock.now()

@@ -26,7 +26,7 @@ from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.queries import SqlQueries
 from kilowatt.store.repositories import StoreContext
 
-__all__ = ["SqlPartnerRegistry", "SqlPushOutbox", "SqlRoamingReads"]
+__all__ = ["SqlPartnerRegistry", "SqlPushOutbox", "SqlRoamingReads", "SqlRoamingReservations"]
 
 
 class SqlPartnerRegistry:
@@ -54,6 +54,33 @@ class SqlPartnerRegistry:
     async def save(self, partner: Partner) -> None:
         write = self._context.statements.upsert(tables.roaming_partners, _partner_row(partner))
         await self._committer.commit([write])
+
+
+class SqlRoamingReservations:
+    """ports.RoamingReservations."""
+
+    def __init__(self, context: StoreContext, committer: GroupCommitter) -> None:
+        self._context = context
+        self._committer = committer
+
+    async def ours(self, partner_id: str, reservation_id: str) -> int | None:
+        t = tables.ocpi_reservations
+        statement = select(t.c.our_reservation_id).where(
+            t.c.partner_id == partner_id, t.c.reservation_id == reservation_id
+        )
+        row = await self._context.fetch_one(statement)
+        return int(row["our_reservation_id"]) if row else None
+
+    async def keep(self, partner_id: str, reservation_id: str, our_id: int, at: datetime) -> None:
+        row = {
+            "partner_id": partner_id,
+            "reservation_id": reservation_id,
+            "our_reservation_id": our_id,
+            "created_at": at,
+        }
+        await self._committer.commit(
+            [self._context.statements.upsert(tables.ocpi_reservations, row)]
+        )
 
 
 class SqlPushOutbox:

@@ -45,6 +45,7 @@ __all__ = [
     "metadata",
     "meter_samples",
     "ocpi_pushes",
+    "ocpi_reservations",
     "ocpp_messages",
     "remote_starts",
     "reservations",
@@ -623,4 +624,16 @@ ocpi_pushes = Table(
     Column("last_error", String(255)),
     Index("ix_ocpi_pushes_next_attempt_at", "next_attempt_at"),
     Index("ix_ocpi_pushes_object", "partner_id", "object_key", "seq"),
+)
+
+
+# Reservations an eMSP made with RESERVE_NOW: its reservation id (per partner) → ours, so it
+# can replace or cancel only its own (OCPI: never sent to the station as it is).
+ocpi_reservations = Table(
+    "ocpi_reservations",
+    metadata,
+    Column("partner_id", String(36), primary_key=True),
+    Column("reservation_id", String(36), primary_key=True),
+    Column("our_reservation_id", Integer, nullable=False),
+    _utc("created_at", nullable=False),
 )

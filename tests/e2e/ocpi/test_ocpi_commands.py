@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from ocpp.routing import on
+from ocpp.v16 import call_result as result16
+from ocpp.v16.enums import Action as Action16
 
 from tests.conftest import RunningServer
 from tests.e2e.ocpi.receiver import OcpiReceiver, Received
@@ -20,10 +24,41 @@ from tests.support import PASSWORD, eventually, open_socket
 COMMANDS = "/ocpi/cpo/2.2.1/commands"
 
 
+ROAMING_TOKEN = {
+    "country_code": "DE",
+    "party_id": "MSP",
+    "uid": "ROAMAPP1",
+    "type": "APP_USER",
+    "contract_id": "DE-MSP-C00000001-X",
+    "issuer": "Test EMSP",
+    "valid": True,
+    "whitelist": "ALLOWED",
+    "last_updated": "2026-11-01T00:00:00Z",
+}
+
+
+class ReservingStation(Station16):
+    """Holds reservations: answers ReserveNow with the next of ``answers`` (then Accepted)."""
+
+    answers: list[str]
+
+    @on(Action16.reserve_now)  # type: ignore[untyped-decorator]
+    async def on_reserve_now(self, **request: Any) -> result16.ReserveNow:
+        self.received.append(("ReserveNow", request))
+        return result16.ReserveNow(status=self.answers.pop(0) if self.answers else "Accepted")
+
+    @on(Action16.cancel_reservation)  # type: ignore[untyped-decorator]
+    async def on_cancel_reservation(self, **request: Any) -> result16.CancelReservation:
+        self.received.append(("CancelReservation", request))
+        return result16.CancelReservation(status="Accepted")
+
+
 @contextlib.asynccontextmanager
-async def station(server: RunningServer, station_id: str) -> AsyncIterator[Station16]:
+async def station(
+    server: RunningServer, station_id: str, kind: type[Station16] = Station16
+) -> AsyncIterator[Any]:
     async with open_socket(server.ocpp_url, station_id, PASSWORD, "1.6") as socket:
-        client = Station16(station_id, socket, response_timeout=10)
+        client = kind(station_id, socket, response_timeout=10)
         client.received = []
         task = asyncio.create_task(client.start())
         try:
@@ -49,17 +84,7 @@ async def test_start_unlock_and_reservations_from_an_emsp(
         await priced_site(api, "CP-K1")
     token_c = await register(fast_server, receiver)
     base = f"http://127.0.0.1:{receiver.port}/ocpi/emsp/2.2.1/results"
-    token = {
-        "country_code": "DE",
-        "party_id": "MSP",
-        "uid": "ROAMAPP1",
-        "type": "APP_USER",
-        "contract_id": "DE-MSP-C00000001-X",
-        "issuer": "Test EMSP",
-        "valid": True,
-        "whitelist": "ALLOWED",
-        "last_updated": "2026-11-01T00:00:00Z",
-    }
+    token = ROAMING_TOKEN
     async with (
         httpx.AsyncClient(
             base_url=fast_server.base_url + COMMANDS, headers=token_header(token_c), timeout=10
@@ -94,10 +119,6 @@ async def test_start_unlock_and_reservations_from_an_emsp(
         started = dict(cp.received)["RemoteStartTransaction"]
         assert started == {"id_tag": "ROAMAPP1", "connector_id": 1}
 
-        reserve = {"response_url": f"{base}/3", "location_id": "AMS-1"}
-        assert ocpi_data(await ocpi.post("/RESERVE_NOW", json=reserve))["result"] == (
-            "NOT_SUPPORTED"
-        )
         stop = {"response_url": f"{base}/4", "session_id": "no-such-session"}
         assert ocpi_data(await ocpi.post("/STOP_SESSION", json=stop))["result"] == (
             "UNKNOWN_SESSION"
@@ -110,6 +131,77 @@ async def test_start_unlock_and_reservations_from_an_emsp(
     async with fast_server.client() as api:
         stored = (await api.get("/api/v1/tokens/ROAMAPP1")).json()
     assert (stored["country_code"], stored["party_id"]) == ("DE", "MSP")
+
+
+async def test_reservations_from_an_emsp_are_mapped_to_ours_replaced_and_cancelled(
+    fast_server: RunningServer,
+    receiver: OcpiReceiver,
+) -> None:
+    async with fast_server.client() as api:
+        await priced_site(api, "CP-K3")
+    token_c = await register(fast_server, receiver)
+    base = f"http://127.0.0.1:{receiver.port}/ocpi/emsp/2.2.1/results"
+    expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    async with (
+        httpx.AsyncClient(
+            base_url=fast_server.base_url + COMMANDS, headers=token_header(token_c), timeout=10
+        ) as ocpi,
+        station(fast_server, "CP-K3", ReservingStation) as cp,
+    ):
+        cp.answers = ["Accepted", "Accepted", "Occupied"]
+        evse_uid = await _evse_uid(fast_server, token_c)
+        reserve = {
+            "response_url": f"{base}/r1",
+            "token": ROAMING_TOKEN,
+            "expiry_date": expiry,
+            "reservation_id": "R-1",
+            "location_id": "AMS-1",
+            "evse_uid": evse_uid,
+        }
+        assert ocpi_data(await ocpi.post("/RESERVE_NOW", json=reserve))["result"] == "ACCEPTED"
+        assert [r.body for r in await results(receiver, 1)] == [{"result": "ACCEPTED"}]
+        (name, first), *_ = cp.received
+        assert name == "ReserveNow"
+        assert (first["id_tag"], first["connector_id"]) == ("ROAMAPP1", 1)
+        assert first["reservation_id"] != "R-1"  # ours, never the eMSP's
+
+        again = reserve | {"response_url": f"{base}/r2"}  # the same id replaces it
+        assert ocpi_data(await ocpi.post("/RESERVE_NOW", json=again))["result"] == "ACCEPTED"
+        await results(receiver, 2)
+        cancel = {"response_url": f"{base}/c1", "reservation_id": "R-1"}
+        assert ocpi_data(await ocpi.post("/CANCEL_RESERVATION", json=cancel))["result"] == (
+            "ACCEPTED"
+        )
+        await results(receiver, 3)
+        occupied = reserve | {"response_url": f"{base}/r3", "reservation_id": "R-2"}
+        await ocpi.post("/RESERVE_NOW", json=occupied)
+        unknown = {"response_url": f"{base}/c2", "reservation_id": "NOT-MINE"}
+        await ocpi.post("/CANCEL_RESERVATION", json=unknown)
+        got = {r.path: r.body["result"] for r in await results(receiver, 5)}
+        bad = reserve | {"expiry_date": "next tuesday"}
+        refused = await ocpi.post("/RESERVE_NOW", json=bad)
+
+    assert got == {
+        "results/r1": "ACCEPTED",
+        "results/r2": "ACCEPTED",
+        "results/c1": "ACCEPTED",
+        "results/r3": "EVSE_OCCUPIED",
+        "results/c2": "UNKNOWN_RESERVATION",
+    }
+    calls = [(name, request["reservation_id"]) for name, request in cp.received]
+    first_id, second_id = calls[0][1], calls[2][1]
+    assert calls[:4] == [
+        ("ReserveNow", first_id),
+        ("CancelReservation", first_id),  # replaced: the earlier one is cancelled
+        ("ReserveNow", second_id),
+        ("CancelReservation", second_id),
+    ]
+    assert second_id != first_id and len(calls) == 5
+    assert (refused.status_code, refused.json()["status_code"]) == (400, 2001)
+    async with fast_server.client() as api:
+        held = (await api.get("/api/v1/stations/CP-K3/reservations")).json()
+    statuses = {r["id"]: r["status"] for r in held}
+    assert statuses[first_id] == statuses[second_id] == "CANCELLED"
 
 
 async def test_a_command_for_an_offline_station_fails_in_the_result(
