@@ -47,11 +47,13 @@ from kilowatt.services.remote_starts import Linker
 from kilowatt.services.reservations import ReservationGuard
 from kilowatt.services.roaming_commands import Commands
 from kilowatt.services.roaming_push import Pusher, PushPolicy
+from kilowatt.services.roaming_sent_commands import CommandSender
 from kilowatt.services.roaming_tokens import RoamingAuthorizer
 from kilowatt.services.running_cost import RunningCostNotifier
 from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
 from kilowatt.store.roaming import SqlPartnerRegistry, SqlPushOutbox, SqlRoamingReads
+from kilowatt.store.roaming_received import SqlReceivedObjects, SqlSentCommands
 
 __all__ = ["Kilowatt", "build", "roaming_session"]
 
@@ -72,6 +74,7 @@ class Kilowatt:
     peer_client: httpx.AsyncClient | None = None  # calls to OCPI partners (issue 6)
     pusher: Pusher | None = None  # pushes to OCPI partners (issue 6)
     commands: Commands | None = None  # OCPI commands being carried out (issue 6)
+    sender: CommandSender | None = None  # eMSP role: partner objects, commands we send (issue 6)
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
@@ -230,11 +233,23 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
     kw.events.subscribe(pusher.on_event)
     reads = SqlRoamingReads(store.context, store.queries)
     kw.commands = Commands(kw.ctx, reads, kw.gateway, pusher, settings.call_timeout_s)
+    received = SqlReceivedObjects(store.context, store.committer)
+    sent = SqlSentCommands(store.context, store.committer)
+    kw.sender = CommandSender(kw.roaming, sent, reads, received)
     backend = OcpiBackend(
-        kw.roaming, kw.ctx, store.queries, reads, kw.gateway, base_url, kw.commands
+        kw.roaming,
+        kw.ctx,
+        store.queries,
+        reads,
+        kw.gateway,
+        base_url,
+        kw.commands,
+        received,
+        kw.sender,
     )
     pusher.locations = functools.partial(ocpi_locations.published_locations, backend)
     kw.app.state.roaming = kw.roaming
+    kw.app.state.roaming_sender = kw.sender
     kw.app.mount("/ocpi", create_ocpi(backend))
 
 
