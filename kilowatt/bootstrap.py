@@ -55,7 +55,7 @@ from kilowatt.store import Store
 from kilowatt.store.roaming import SqlPartnerRegistry, SqlPushOutbox, SqlRoamingReads
 from kilowatt.store.roaming_received import SqlReceivedObjects, SqlSentCommands
 
-__all__ = ["Kilowatt", "build", "roaming_session"]
+__all__ = ["Kilowatt", "build", "emsp_session", "roaming_session"]
 
 log = logging.getLogger(__name__)
 
@@ -261,6 +261,19 @@ async def roaming_session(settings: Settings) -> AsyncIterator[roaming.Roaming]:
     await kw.store.start(migrate=settings.migrate_on_start)
     try:
         yield kw.roaming
+    finally:
+        await kw.peer_client.aclose()
+        await kw.store.close()
+
+
+@contextlib.asynccontextmanager
+async def emsp_session(settings: Settings) -> AsyncIterator[CommandSender]:
+    """The eMSP services (partner objects, pulls) without serving (the CLI)."""
+    kw = build(settings)
+    assert kw.sender is not None and kw.peer_client is not None
+    await kw.store.start(migrate=settings.migrate_on_start)
+    try:
+        yield kw.sender
     finally:
         await kw.peer_client.aclose()
         await kw.store.close()

@@ -1,7 +1,8 @@
-"""Pushes to every registered partner's Receiver modules (CPO → EMSP), through a durable
-outbox: an EVSE status change is PATCHed, a session PUT, a CDR POSTed. A partner that is down
-gets everything later, in order: per (partner, object) only the oldest pending push is sent,
-and a failure is retried with exponential backoff before anything newer for that object."""
+"""Pushes to every registered partner's Receiver modules (CPO → eMSP; and as eMSP, our
+drivers' tokens → CPO), through a durable outbox: an EVSE status change is PATCHed, a session
+PUT, a CDR POSTed, a token PUT. A partner that is down gets everything later, in order: per
+(partner, object) only the oldest pending push is sent, and a failure is retried with
+exponential backoff before anything newer for that object."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from kilowatt.ports import OcpiPush, PushOutbox
 from kilowatt.services import billing
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.roaming import Roaming
+from kilowatt.services.roaming_tokens import token_object
 from kilowatt.services.upkeep import every
 
 __all__ = ["LocationSource", "PushPolicy", "Pusher", "retry_delay"]
@@ -75,6 +77,9 @@ class Pusher:
         self.locations: LocationSource | None = None  # set once the OCPI adapter exists
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.TokenChanged):
+            await self._stage(await self._token_pushes(event.uid))
+            return
         if not isinstance(event, _PUSHED):
             return
         receivers = [p for p in await self._roaming.partners.all() if _receives(p)]
@@ -84,6 +89,23 @@ class Pusher:
         await self._outbox.add(pushes)
         if pushes:
             self._wakeup.set()
+
+    async def _stage(self, pushes: list[OcpiPush]) -> None:
+        await self._outbox.add(pushes)
+        if pushes:
+            self._wakeup.set()
+
+    async def _token_pushes(self, uid: str) -> list[OcpiPush]:
+        """A driver's token changed: PUT to every partner CPO's Tokens receiver (eMSP role)."""
+        async with self._ctx.uow() as uow:
+            token = await uow.tokens.get(uid)
+            ours = token is not None and await uow.drivers.owner_of(uid) is not None
+        partners = [p for p in await self._roaming.partners.all() if _receives_tokens(p)]
+        if token is None or not ours or not partners:
+            return []
+        body = token_object(token)
+        path = f"/{body['country_code']}/{body['party_id']}/{uid}?type={body['type']}"
+        return self._each(partners, "tokens", f"token:{uid}", "PUT", path, body)
 
     async def enqueue(self, push: OcpiPush) -> None:
         """Stage one push of our own making (a CommandResult), sent like the others."""
@@ -222,3 +244,7 @@ class Pusher:
 
 def _receives(partner: Partner) -> bool:
     return partner.registered and partner.acts_as(PartyRole.EMSP)
+
+
+def _receives_tokens(partner: Partner) -> bool:
+    return partner.registered and partner.acts_as(PartyRole.CPO)

@@ -204,7 +204,8 @@ async def post_cdr(body: object, partner: Partner, store: ReceivedObjects) -> Ob
 
 async def partner_locations(
     store: ReceivedObjects, *, limit: int, offset: int, partner_id: str | None = None
-) -> Sequence[dict[str, Any]]:
-    """Partner CPOs' published locations as OCPI Location objects (for a driver's map)."""
+) -> Sequence[tuple[str, dict[str, Any]]]:
+    """Partner CPOs' locations as (partner id, OCPI Location), in the shape our own OCPI
+    Locations module sends ours (for a driver's map). Unpublished ones are left out."""
     page = await store.page(LOCATIONS, partner_id, limit=limit, offset=offset)
-    return [item.body for item in page.items if item.body.get("publish") is not False]
+    return [(i.partner_id, i.body) for i in page.items if i.body.get("publish") is not False]
