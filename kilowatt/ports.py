@@ -869,9 +869,16 @@ class ReceivedObjects(Protocol):
     async def put(self, item: ReceivedObject) -> None: ...
     async def delete(self, module: ReceivedModule, key: ObjectKey) -> None: ...
     async def page(
-        self, module: ReceivedModule, partner_id: str | None, *, limit: int, offset: int
+        self,
+        module: ReceivedModule,
+        partner_id: str | None,
+        *,
+        limit: int,
+        offset: int,
+        published_only: bool = False,
     ) -> OcpiPage[ReceivedObject]:
-        """Ordered by country code, party id and id; all partners' when ``partner_id`` is None."""
+        """Ordered by country code, party id and id; all partners' when ``partner_id`` is None;
+        ``published_only``: locations with ``publish`` true."""
         ...
 
 

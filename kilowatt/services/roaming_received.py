@@ -207,5 +207,5 @@ async def partner_locations(
 ) -> Sequence[tuple[str, dict[str, Any]]]:
     """Partner CPOs' locations as (partner id, OCPI Location), in the shape our own OCPI
     Locations module sends ours (for a driver's map). Unpublished ones are left out."""
-    page = await store.page(LOCATIONS, partner_id, limit=limit, offset=offset)
-    return [(i.partner_id, i.body) for i in page.items if i.body.get("publish") is not False]
+    page = await store.page(LOCATIONS, partner_id, limit=limit, offset=offset, published_only=True)
+    return [(item.partner_id, item.body) for item in page.items]

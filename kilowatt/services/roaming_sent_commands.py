@@ -5,6 +5,7 @@ CommandResponse, then the asynchronous CommandResult POSTed to our ``response_ur
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Mapping
@@ -21,6 +22,8 @@ from kilowatt.domain.roaming import (
 )
 from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule, SentCommand
 from kilowatt.ports import ReceivedObjects, RoamingReads, SentCommands
+from kilowatt.services import driver_tokens
+from kilowatt.services.context import ServiceContext
 from kilowatt.services.roaming import Roaming
 from kilowatt.services.roaming_driver_tokens import ocpi_token
 
@@ -29,6 +32,8 @@ __all__ = [
     "StartRequest",
     "UnknownCommand",
     "command",
+    "driver_start_session",
+    "driver_stop_session",
     "receive_result",
     "start_session",
     "stop_session",
@@ -96,6 +101,30 @@ async def stop_session(sender: CommandSender, partner_id: str, session_id: str) 
         if found is not None and found.partner_id == partner.id:
             return await _send(sender, partner, "STOP_SESSION", {"session_id": session_id})
     raise NotFound(f"no session {session_id} from partner {partner_id}")
+
+
+async def driver_start_session(
+    sender: CommandSender, ctx: ServiceContext, driver_id: str, where: StartRequest
+) -> SentCommand:
+    """For the driver app: START_SESSION with the driver's app token (``where.token_uid``
+    is ignored)."""
+    token = await driver_tokens.app_token(driver_id, ctx)
+    return await start_session(sender, dataclasses.replace(where, token_uid=token.uid))
+
+
+async def driver_stop_session(
+    sender: CommandSender, ctx: ServiceContext, driver_id: str, partner_id: str, session_id: str
+) -> SentCommand:
+    """For the driver app: STOP_SESSION of one of the driver's own sessions at a partner;
+    anyone else's is "not found"."""
+    mine = {token.uid for token in await driver_tokens.tokens_of(driver_id, ctx)}
+    partner = await _cpo(sender, partner_id)
+    for role in partner.roles:
+        key = ObjectKey(role.country_code, role.party_id, session_id)
+        found = await sender.received.get(ReceivedModule.SESSIONS, key)
+        if found is not None and str(found.body["cdr_token"].get("uid")) in mine:
+            return await stop_session(sender, partner_id, session_id)
+    raise NotFound(f"no session {session_id}")
 
 
 async def command(sender: CommandSender, command_id: str) -> SentCommand:

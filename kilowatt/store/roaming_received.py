@@ -95,12 +95,20 @@ class SqlReceivedObjects:
         await self._committer.commit([self._context.statements.delete(table, keys)])
 
     async def page(
-        self, module: ReceivedModule, partner_id: str | None, *, limit: int, offset: int
+        self,
+        module: ReceivedModule,
+        partner_id: str | None,
+        *,
+        limit: int,
+        offset: int,
+        published_only: bool = False,
     ) -> OcpiPage[ReceivedObject]:
         table = _TABLES[module][0]
         statement = select(table)
         if partner_id is not None:
             statement = statement.where(table.c.partner_id == partner_id)
+        if published_only:
+            statement = statement.where(table.c.publish.is_(True))
         count = select(func.count().label("n")).select_from(statement.subquery())
         counted = await self._context.fetch_one(count)
         ordered = statement.order_by(table.c.country_code, table.c.party_id, table.c.id)

@@ -12,7 +12,9 @@ import httpx
 import pytest
 from ocpp.v16 import call
 
+from kilowatt.domain.errors import NotFound
 from kilowatt.domain.roaming_objects import ReceivedModule, ReceivedObject
+from kilowatt.services import roaming_sent_commands as sent_commands
 from tests.conftest import RunningServer
 from tests.driver_support import signed_up
 from tests.e2e.ocpi.support import invite, partner_server
@@ -128,10 +130,17 @@ async def test_a_driver_of_one_kilowatt_charges_at_another(
             assert session.partner_id == partner["id"]
             assert (session.body["status"], session.body["cdr_token"]["uid"]) == ("ACTIVE", app_uid)
 
-            stop = {"partner_id": partner["id"], "session_id": session.key.id}
-            stopped = await ok(emsp_api.post("/api/v1/ocpi/commands/stop-session", json=stop), 202)
-            assert stopped["response"] == "ACCEPTED"
-            await eventually(lambda: command(stopped["id"]), lambda c: c["result"], timeout_s=10)
+            # the driver app's way: only the driver's own session can be stopped
+            assert emsp.app.sender is not None
+            with pytest.raises(NotFound):
+                await sent_commands.driver_stop_session(
+                    emsp.app.sender, emsp.app.ctx, "someone-else", partner["id"], session.key.id
+                )
+            stopped = await sent_commands.driver_stop_session(
+                emsp.app.sender, emsp.app.ctx, ada.id, partner["id"], session.key.id
+            )
+            assert stopped.response == "ACCEPTED"
+            await eventually(lambda: command(stopped.id), lambda c: c["result"], timeout_s=10)
             assert cp.received[1] == (
                 "RemoteStopTransaction",
                 {"transaction_id": started.transaction_id},
