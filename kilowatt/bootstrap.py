@@ -32,7 +32,7 @@ from kilowatt.ocpi.deps import OcpiBackend
 from kilowatt.ocpp.gateway import InProcessStationGateway
 from kilowatt.ocpp.server import CentralSystem
 from kilowatt.ports import Clock, Mailer
-from kilowatt.services import access, billing, roaming
+from kilowatt.services import access, billing, roaming, roaming_driver_tokens
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
 from kilowatt.services.context import (
     BillingPolicy,
@@ -248,6 +248,7 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
         kw.sender,
     )
     pusher.locations = functools.partial(ocpi_locations.published_locations, backend)
+    pusher.tokens = functools.partial(roaming_driver_tokens.all_driver_tokens, reads)
     kw.app.state.roaming = kw.roaming
     kw.app.state.roaming_sender = kw.sender
     kw.app.mount("/ocpi", create_ocpi(backend))

@@ -14,7 +14,7 @@ from kilowatt.domain.tokens import IdToken, TokenStatus
 from kilowatt.ports import OcpiPage, RoamingReads, UpdatedWindow
 from kilowatt.services.roaming_tokens import token_object
 
-__all__ = ["authorization_info", "driver_token_page", "ocpi_token"]
+__all__ = ["all_driver_tokens", "authorization_info", "driver_token_page", "ocpi_token"]
 
 _TYPES = {"AD_HOC_USER", "APP_USER", "OTHER", "RFID"}
 
@@ -29,6 +29,16 @@ async def driver_token_page(
 ) -> OcpiPage[dict[str, Any]]:
     page = await reads.driver_token_page(window, limit=limit, offset=offset)
     return OcpiPage([ocpi_token(token) for token in page.items], page.total)
+
+
+async def all_driver_tokens(reads: RoamingReads) -> list[IdToken]:
+    """Every token of our drivers, a page at a time."""
+    tokens: list[IdToken] = []
+    while True:
+        page = await reads.driver_token_page(UpdatedWindow(), limit=500, offset=len(tokens))
+        tokens += page.items
+        if not page.items or len(tokens) >= page.total:
+            return tokens
 
 
 async def authorization_info(

@@ -26,6 +26,7 @@ from kilowatt.domain.roaming import (
     PartyRole,
 )
 from kilowatt.domain.tariff_json import timestamp_to_ocpi
+from kilowatt.domain.tokens import IdToken
 from kilowatt.ports import OcpiPush, PushOutbox
 from kilowatt.services import billing
 from kilowatt.services.context import ServiceContext
@@ -33,10 +34,13 @@ from kilowatt.services.roaming import Roaming
 from kilowatt.services.roaming_tokens import token_object
 from kilowatt.services.upkeep import every
 
-__all__ = ["LocationSource", "PushPolicy", "Pusher", "retry_delay"]
+__all__ = ["LocationSource", "PushPolicy", "Pusher", "TokenSource", "retry_delay"]
 
 #: Every published location as an OCPI Location object (rendered by the OCPI adapter).
 LocationSource = Callable[[], Awaitable[list[dict[str, Any]]]]
+
+#: Every token of our drivers (cards and app tokens), pushed to a partner CPO that registers.
+TokenSource = Callable[[], Awaitable[Sequence[IdToken]]]
 
 log = logging.getLogger(__name__)
 
@@ -75,25 +79,37 @@ class Pusher:
         self._wakeup = asyncio.Event()
         self._delivering = asyncio.Lock()  # one delivery loop at a time keeps the order
         self.locations: LocationSource | None = None  # set once the OCPI adapter exists
+        self.tokens: TokenSource | None = None  # our drivers' tokens, set by bootstrap
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.TokenChanged):
             await self._stage(await self._token_pushes(event.uid))
             return
+        if isinstance(event, PartnerRegistered):
+            await self._stage(await self._all_tokens(event.partner_id))
         if not isinstance(event, _PUSHED):
             return
         receivers = [p for p in await self._roaming.partners.all() if _receives(p)]
         if not receivers:
             return
-        pushes = await self._pushes(event, receivers)
-        await self._outbox.add(pushes)
-        if pushes:
-            self._wakeup.set()
+        await self._stage(await self._pushes(event, receivers))
 
     async def _stage(self, pushes: list[OcpiPush]) -> None:
         await self._outbox.add(pushes)
         if pushes:
             self._wakeup.set()
+
+    async def _all_tokens(self, partner_id: str) -> list[OcpiPush]:
+        """A new partner CPO gets every token of our drivers (changes follow one by one)."""
+        partner = await self._roaming.partners.get(partner_id)
+        if self.tokens is None or partner is None or not _receives_tokens(partner):
+            return []
+        pushes = []
+        for token in await self.tokens():
+            body = token_object(token)
+            path = f"/{body['country_code']}/{body['party_id']}/{token.uid}?type={body['type']}"
+            pushes += self._each([partner], "tokens", f"token:{token.uid}", "PUT", path, body)
+        return pushes
 
     async def _token_pushes(self, uid: str) -> list[OcpiPush]:
         """A driver's token changed: PUT to every partner CPO's Tokens receiver (eMSP role)."""

@@ -163,3 +163,32 @@ async def test_a_driver_of_one_kilowatt_charges_at_another(
             return str(found.body["status"])
 
         assert await eventually(completed, lambda s: s == "COMPLETED", timeout_s=10) == "COMPLETED"
+
+
+async def test_a_cpo_that_registers_gets_every_token_of_our_drivers(
+    fast_server: RunningServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emsp = fast_server
+    ada = await signed_up(emsp, caplog, "ada@example.com")
+    async with ada.client(emsp) as driver:
+        await ok(driver.post("/api/v1/driver/cards", json={"uid": "04E5A002"}), 201)
+        tokens = await ok(driver.get("/api/v1/driver/tokens"))
+    async with (
+        partner_server(tmp_path, party_id="CPX") as cpo,
+        cpo.client() as cpo_api,
+        emsp.client() as emsp_api,
+    ):
+        invitation = await invite(cpo_api)
+        body = {"versions_url": invitation["versions_url"], "token": invitation["token"]}
+        await ok(emsp_api.post("/api/v1/ocpi/partners/register", json=body), 201)
+
+        async def known_at_cpo() -> list[int]:
+            return [
+                (await cpo_api.get(f"/api/v1/tokens/{token['uid']}")).status_code
+                for token in tokens
+            ]
+
+        found = await eventually(known_at_cpo, lambda codes: codes == [200, 200], timeout_s=10)
+        assert found == [200, 200]
+        app_token = (await cpo_api.get(f"/api/v1/tokens/{tokens[0]['uid']}")).json()
+        assert app_token["contract_id"] == ada.contract_id
