@@ -83,6 +83,15 @@ class SentCommand:
     response: str | None = None  # CommandResponseType: ACCEPTED, REJECTED, UNKNOWN_SESSION...
     result: str | None = None  # CommandResultType: ACCEPTED, FAILED, TIMEOUT...
     message: str | None = None
+    result_due_at: datetime | None = None  # from the CommandResponse's timeout (seconds)
+
+    def expire(self, now: datetime) -> bool:
+        """No CommandResult within the CPO's own timeout: TIMEOUT (a late one still counts)."""
+        if self.result is None and self.result_due_at is not None and now > self.result_due_at:
+            self.result, self.updated_at = "TIMEOUT", now
+            self.message = self.message or "no CommandResult within the CPO's timeout"
+            return True
+        return False
 
 
 _REQUIRED: dict[ReceivedModule, tuple[str, ...]] = {

@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from kilowatt.domain.errors import InvalidValue, NotFound, UnknownToken
@@ -128,9 +129,12 @@ async def driver_stop_session(
 
 
 async def command(sender: CommandSender, command_id: str) -> SentCommand:
+    """The command as it stands; TIMEOUT once the CPO's timeout passed without a result."""
     found = await sender.commands.get(command_id)
     if found is None:
         raise UnknownCommand(f"no command {command_id}")
+    if found.expire(sender.roaming.clock.now()):
+        await sender.commands.save(found)
     return found
 
 
@@ -174,19 +178,23 @@ async def _send(
             f"{url.rstrip('/')}/{name}", partner.their_token, body
         )
     except PartnerFailed as failure:
-        await _answered(sender, command_id, "FAILED", str(failure))
+        await _answered(sender, command_id, {"result": "FAILED", "message": str(failure)})
         raise
-    return await _answered(sender, command_id, str(answer.get("result")), answer.get("message"))
+    return await _answered(sender, command_id, answer)
 
 
 async def _answered(
-    sender: CommandSender, command_id: str, response: str, message: object
+    sender: CommandSender, command_id: str, answer: Mapping[str, Any]
 ) -> SentCommand:
     """Record the CommandResponse on the stored command (its result may be there already)."""
     found = await command(sender, command_id)
-    found.response = response[:24]
-    found.message = found.message or _text(message)
-    found.updated_at = sender.roaming.clock.now()
+    now = sender.roaming.clock.now()
+    found.response = str(answer.get("result"))[:24]
+    found.message = found.message or _text(answer.get("message"))
+    timeout = answer.get("timeout")
+    if found.response == "ACCEPTED" and isinstance(timeout, int | float) and timeout > 0:
+        found.result_due_at = now + timedelta(seconds=float(timeout))
+    found.updated_at = now
     await sender.commands.save(found)
     return found
 

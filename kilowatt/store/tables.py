@@ -689,4 +689,5 @@ emsp_commands = Table(
     Column("message", String(255)),
     _utc("created_at", nullable=False),
     _utc("updated_at", nullable=False),
+    _utc("result_due_at"),
 )

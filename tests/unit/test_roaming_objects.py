@@ -12,6 +12,7 @@ from kilowatt.domain.roaming import UnknownLocation
 from kilowatt.domain.roaming_objects import (
     ObjectKey,
     ReceivedModule,
+    SentCommand,
     checked,
     last_updated,
     merge_session,
@@ -122,3 +123,17 @@ def test_a_session_patch_appends_charging_periods_and_replaces_the_rest() -> Non
     merged = merge_session(session, {"kwh": 2, "charging_periods": [period]})
     assert (merged["kwh"], len(merged["charging_periods"]), merged["status"]) == (2, 2, "ACTIVE")
     assert len(merge_session(session, {"kwh": 3})["charging_periods"]) == 1
+
+
+def test_a_command_without_a_result_times_out_after_the_cpo_s_timeout() -> None:
+    sent_at = datetime(2026, 1, 1, tzinfo=UTC)
+    due = datetime(2026, 1, 1, 0, 0, 30, tzinfo=UTC)
+    command = SentCommand("c", "p", "START_SESSION", {}, sent_at, sent_at, "ACCEPTED")
+    assert not command.expire(datetime(2026, 1, 2, tzinfo=UTC))  # no timeout given: waits
+    command.result_due_at = due
+    assert not command.expire(due)
+    assert command.expire(datetime(2026, 1, 1, 0, 1, tzinfo=UTC))
+    assert command.result == "TIMEOUT"
+    answered = SentCommand("c", "p", "START_SESSION", {}, sent_at, sent_at, "ACCEPTED", "ACCEPTED")
+    answered.result_due_at = due
+    assert not answered.expire(datetime(2026, 1, 1, 0, 1, tzinfo=UTC))

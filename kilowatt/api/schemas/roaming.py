@@ -121,6 +121,9 @@ class CommandPublic(BaseModel):
     message: str | None
     created_at: datetime
     updated_at: datetime
+    result_due_at: datetime | None = Field(
+        description="After this, without a CommandResult, the result is TIMEOUT"
+    )
 
     @classmethod
     def of(cls, command: SentCommand) -> CommandPublic:

@@ -101,6 +101,7 @@ async def test_a_driver_of_one_kilowatt_charges_at_another(
             }
             sent = await ok(emsp_api.post("/api/v1/ocpi/commands/start-session", json=start), 202)
             assert (sent["command"], sent["response"]) == ("START_SESSION", "ACCEPTED")
+            assert sent["result_due_at"] is not None  # the CPO's timeout
 
             async def command(command_id: str) -> dict[str, Any]:
                 found: dict[str, Any] = await ok(
