@@ -9,6 +9,7 @@ country codes and party ids of its own roles (OCPI: "Client Owned Objects").
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kilowatt.domain import roaming_objects as objects
@@ -110,12 +111,12 @@ async def patch_object(
     return await _write(store, module, key, objects.checked(module, key, merged), partner)
 
 
+@dataclass(frozen=True, slots=True)
 class ConnectorPath:
     """An EVSE (and maybe a connector) inside a location: /{location}/{evse_uid}[/{connector}]."""
 
-    def __init__(self, evse_uid: str, connector_id: str | None = None) -> None:
-        self.evse_uid = evse_uid
-        self.connector_id = connector_id
+    evse_uid: str
+    connector_id: str | None = None
 
 
 async def put_location_part(
