@@ -32,7 +32,7 @@ from kilowatt.ocpi.deps import OcpiBackend
 from kilowatt.ocpp.gateway import InProcessStationGateway
 from kilowatt.ocpp.server import CentralSystem
 from kilowatt.ports import Clock, Mailer
-from kilowatt.services import access, billing, roaming
+from kilowatt.services import access, billing, roaming, roaming_driver_tokens
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
 from kilowatt.services.context import (
     BillingPolicy,
@@ -47,6 +47,7 @@ from kilowatt.services.remote_starts import Linker
 from kilowatt.services.reservations import ReservationGuard
 from kilowatt.services.roaming_commands import Commands
 from kilowatt.services.roaming_push import Pusher, PushPolicy
+from kilowatt.services.roaming_sent_commands import CommandSender
 from kilowatt.services.roaming_tokens import RoamingAuthorizer
 from kilowatt.services.running_cost import RunningCostNotifier
 from kilowatt.services.upkeep import Upkeep, running
@@ -57,8 +58,9 @@ from kilowatt.store.roaming import (
     SqlRoamingReads,
     SqlRoamingReservations,
 )
+from kilowatt.store.roaming_received import SqlReceivedObjects, SqlSentCommands
 
-__all__ = ["Kilowatt", "build", "roaming_session"]
+__all__ = ["Kilowatt", "build", "emsp_session", "roaming_session"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class Kilowatt:
     peer_client: httpx.AsyncClient | None = None  # calls to OCPI partners (issue 6)
     pusher: Pusher | None = None  # pushes to OCPI partners (issue 6)
     commands: Commands | None = None  # OCPI commands being carried out (issue 6)
+    sender: CommandSender | None = None  # eMSP role: partner objects, commands we send (issue 6)
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
@@ -236,12 +239,25 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
     reads = SqlRoamingReads(store.context, store.queries)
     held = SqlRoamingReservations(store.context, store.committer)
     kw.commands = Commands(kw.ctx, reads, kw.gateway, pusher, settings.call_timeout_s, held)
+    received = SqlReceivedObjects(store.context, store.committer)
+    sent = SqlSentCommands(store.context, store.committer)
+    kw.sender = CommandSender(kw.roaming, sent, reads, received)
     backend = OcpiBackend(
-        kw.roaming, kw.ctx, store.queries, reads, kw.gateway, base_url, kw.commands
+        kw.roaming,
+        kw.ctx,
+        store.queries,
+        reads,
+        kw.gateway,
+        base_url,
+        kw.commands,
+        received,
+        kw.sender,
     )
     pusher.locations = functools.partial(ocpi_locations.published_locations, backend)
     pusher.location = functools.partial(ocpi_locations.location_object_of, backend)
+    pusher.tokens = functools.partial(roaming_driver_tokens.all_driver_tokens, reads)
     kw.app.state.roaming = kw.roaming
+    kw.app.state.roaming_sender = kw.sender
     kw.app.mount("/ocpi", create_ocpi(backend))
 
 
@@ -253,6 +269,19 @@ async def roaming_session(settings: Settings) -> AsyncIterator[roaming.Roaming]:
     await kw.store.start(migrate=settings.migrate_on_start)
     try:
         yield kw.roaming
+    finally:
+        await kw.peer_client.aclose()
+        await kw.store.close()
+
+
+@contextlib.asynccontextmanager
+async def emsp_session(settings: Settings) -> AsyncIterator[CommandSender]:
+    """The eMSP services (partner objects, pulls) without serving (the CLI)."""
+    kw = build(settings)
+    assert kw.sender is not None and kw.peer_client is not None
+    await kw.store.start(migrate=settings.migrate_on_start)
+    try:
+        yield kw.sender
     finally:
         await kw.peer_client.aclose()
         await kw.store.close()

@@ -11,10 +11,12 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from kilowatt.bootstrap import Kilowatt, build, roaming_session
+from kilowatt.bootstrap import Kilowatt, build, emsp_session, roaming_session
 from kilowatt.config import Settings
+from kilowatt.domain.errors import NotFound
 from kilowatt.domain.roaming import Partner, PartnerFailed
-from kilowatt.services import roaming
+from kilowatt.domain.roaming_objects import ReceivedModule
+from kilowatt.services import roaming, roaming_sync
 from kilowatt.services.demo import seed_demo
 from kilowatt.simulator import FleetConfig, FleetReport, run_fleet
 from kilowatt.store.database import upgrade_schema
@@ -227,3 +229,32 @@ def ocpi_register(
     console.print(
         f"{partner.status.value}: {role.country_code} {role.party_id} ({role.role.value})"
     )
+
+
+@ocpi.command("sync")
+def ocpi_sync(
+    partner_id: Annotated[
+        str, typer.Argument(help="The partner's id (`GET /api/v1/ocpi/partners`).")
+    ],
+    module: Annotated[
+        list[ReceivedModule] | None, typer.Option(help="Only these modules (repeatable).")
+    ] = None,
+) -> None:
+    """Pull a partner CPO's locations, tariffs, sessions and CDRs (every page)."""
+    modules = tuple(module) if module else tuple(ReceivedModule)
+
+    async def run() -> dict[ReceivedModule, roaming_sync.SyncCount]:
+        async with emsp_session(Settings()) as sender:
+            return await roaming_sync.synchronise(
+                sender.roaming, sender.received, partner_id, modules
+            )
+
+    try:
+        counts = asyncio.run(run())
+    except (PartnerFailed, NotFound) as failure:
+        console.print(f"[red]sync failed[/]: {failure}")
+        raise typer.Exit(1) from None
+    table = Table("module", "stored", "unchanged", "refused")
+    for name, count in counts.items():
+        table.add_row(name.value, str(count.stored), str(count.unchanged), str(count.refused))
+    console.print(table)

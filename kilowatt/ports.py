@@ -22,6 +22,12 @@ from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.remote_starts import RemoteStartRecord
 from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.roaming import Endpoint, Partner
+from kilowatt.domain.roaming_objects import (
+    ObjectKey,
+    ReceivedModule,
+    ReceivedObject,
+    SentCommand,
+)
 from kilowatt.domain.session_readings import SessionRecord
 from kilowatt.domain.tariff_selection import OfferedTariff
 from kilowatt.domain.tickets import Ticket
@@ -76,9 +82,12 @@ __all__ = [
 __all__ += [
     "OcpiPage",
     "PartnerRegistry",
+    "PulledPage",
+    "ReceivedObjects",
     "RoamingPeer",
     "RoamingReads",
     "RoamingReservations",
+    "SentCommands",
     "UpdatedWindow",
 ]  # issue 6
 
@@ -765,6 +774,20 @@ class RoamingPeer(Protocol):
         """Real-time authorization: their AuthorizationInfo, or None for an unknown token."""
         ...
 
+    async def page(self, url: str, token: str) -> PulledPage:
+        """One page of a Sender's list; ``url`` carries the query (offset, limit, date_from)."""
+        ...
+
+    async def command(self, url: str, token: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """POST a command to their Commands receiver; their CommandResponse comes back."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PulledPage:
+    items: Sequence[Any]
+    next_url: str | None  # from the Link rel="next" header; None on the last page
+
 
 @dataclass(frozen=True, slots=True)
 class UpdatedWindow:
@@ -799,6 +822,15 @@ class RoamingReads(Protocol):
     async def tariff_page(
         self, window: UpdatedWindow, *, limit: int, offset: int
     ) -> OcpiPage[OfferedTariff]: ...
+    async def driver_token_page(
+        self, window: UpdatedWindow, *, limit: int, offset: int
+    ) -> OcpiPage[IdToken]:
+        """Our drivers' tokens (cards and app tokens), by ``updated_at``."""
+        ...
+
+    async def driver_token(self, uid: str) -> IdToken | None:
+        """The token ``uid`` if it is one of our drivers' (roaming tokens are not)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -837,3 +869,31 @@ class RoamingReservations(Protocol):
     async def keep(
         self, partner_id: str, reservation_id: str, our_id: int, at: datetime
     ) -> None: ...
+
+
+class ReceivedObjects(Protocol):
+    """Partner CPOs' Locations, Sessions, CDRs and Tariffs as sent (eMSP role); each write
+    is durable when the call returns."""
+
+    async def get(self, module: ReceivedModule, key: ObjectKey) -> ReceivedObject | None: ...
+    async def put(self, item: ReceivedObject) -> None: ...
+    async def delete(self, module: ReceivedModule, key: ObjectKey) -> None: ...
+    async def page(
+        self,
+        module: ReceivedModule,
+        partner_id: str | None,
+        *,
+        limit: int,
+        offset: int,
+        published_only: bool = False,
+    ) -> OcpiPage[ReceivedObject]:
+        """Ordered by country code, party id and id; all partners' when ``partner_id`` is None;
+        ``published_only``: locations with ``publish`` true."""
+        ...
+
+
+class SentCommands(Protocol):
+    """Commands we sent to partner CPOs, with their answers; each save durable on return."""
+
+    async def get(self, command_id: str) -> SentCommand | None: ...
+    async def save(self, command: SentCommand) -> None: ...

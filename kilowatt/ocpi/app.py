@@ -1,5 +1,6 @@
-"""The OCPI 2.2.1 API (CPO role), mounted under /ocpi: version information, credentials and
-the Sender modules; every answer is an OCPI envelope, every error too (mapped here, once)."""
+"""The OCPI 2.2.1 API (CPO and eMSP roles), mounted under /ocpi: version information,
+credentials, the CPO modules under /cpo and the eMSP modules under /emsp; every answer is an
+OCPI envelope, every error too (mapped here, once)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from kilowatt.domain.errors import AccessDenied, DomainError, InvalidValue, NotFound, UnknownToken
 from kilowatt.domain.roaming import OCPI_VERSION, PartnerFailed, UnknownLocation
-from kilowatt.ocpi import credentials
+from kilowatt.ocpi import credentials, emsp
 from kilowatt.ocpi.cpo import cdrs, commands, locations, sessions, tariffs, tokens
 from kilowatt.ocpi.deps import OcpiBackend
 from kilowatt.ocpi.envelope import OcpiError, envelope
@@ -34,6 +35,9 @@ def create_ocpi(backend: OcpiBackend) -> FastAPI:
     app.include_router(credentials.router)
     for module in (locations, tariffs, sessions, cdrs, tokens, commands):
         app.include_router(module.router, prefix=f"/cpo/{OCPI_VERSION}")
+    for emsp_module in (emsp.locations, emsp.tariffs, emsp.sessions, emsp.cdrs, emsp.tokens):
+        app.include_router(emsp_module.router, prefix=f"/emsp/{OCPI_VERSION}")
+    app.include_router(emsp.commands.router, prefix=f"/emsp/{OCPI_VERSION}")
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)

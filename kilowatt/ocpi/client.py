@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from kilowatt.domain.roaming import Endpoint, InterfaceRole, PartnerFailed
-from kilowatt.ports import OcpiPush
+from kilowatt.ports import OcpiPush, PulledPage
 
 __all__ = ["HttpRoamingPeer", "UnknownAtPartner", "authorization_header"]
 
@@ -72,6 +72,19 @@ class HttpRoamingPeer:
             raise PartnerFailed(f"{url} answered without AuthorizationInfo")
         return info
 
+    async def page(self, url: str, token: str) -> PulledPage:
+        response, data = await self._exchange("GET", url, token)
+        if not isinstance(data, list):
+            raise PartnerFailed(f"GET {url} did not answer with a list")
+        next_url = response.links.get("next", {}).get("url")
+        return PulledPage(data, next_url)
+
+    async def command(self, url: str, token: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        answer = _single(await self._call("POST", url, token, body))
+        if not isinstance(answer, dict) or not isinstance(answer.get("result"), str):
+            raise PartnerFailed(f"{url} answered without a CommandResponse")
+        return answer
+
     async def _call(
         self,
         method: str,
@@ -80,6 +93,16 @@ class HttpRoamingPeer:
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> Any:
+        return (await self._exchange(method, url, token, body, params))[1]
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        token: str,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> tuple[httpx.Response, Any]:
         headers = {
             "Authorization": authorization_header(token),
             "X-Request-ID": str(uuid.uuid4()),
@@ -97,7 +120,7 @@ class HttpRoamingPeer:
             raise UnknownAtPartner(f"{url}: unknown")  # a bare 404: extrawest-ocpi
         if response.is_error or status != 1000:
             raise PartnerFailed(f"{method} {url}: HTTP {response.status_code}, {envelope}"[:500])
-        return envelope.get("data")
+        return response, envelope.get("data")
 
 
 def _single(data: Any) -> Any:

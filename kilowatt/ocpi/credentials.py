@@ -26,6 +26,12 @@ MODULES = [
     ("cdrs", "SENDER", f"/cpo/{OCPI_VERSION}/cdrs"),
     ("tokens", "RECEIVER", f"/cpo/{OCPI_VERSION}/tokens"),
     ("commands", "RECEIVER", f"/cpo/{OCPI_VERSION}/commands"),
+    ("locations", "RECEIVER", f"/emsp/{OCPI_VERSION}/locations"),
+    ("tariffs", "RECEIVER", f"/emsp/{OCPI_VERSION}/tariffs"),
+    ("sessions", "RECEIVER", f"/emsp/{OCPI_VERSION}/sessions"),
+    ("cdrs", "RECEIVER", f"/emsp/{OCPI_VERSION}/cdrs"),
+    ("tokens", "SENDER", f"/emsp/{OCPI_VERSION}/tokens"),
+    ("commands", "SENDER", f"/emsp/{OCPI_VERSION}/commands"),
 ]
 
 CredentialsBody = Annotated[dict[str, Any], Body(description="An OCPI Credentials object")]

@@ -12,10 +12,11 @@ from fastapi import Depends, Request
 from kilowatt.domain.roaming import Partner
 from kilowatt.ocpi.envelope import OcpiError
 from kilowatt.ocpi.mapping import Party
-from kilowatt.ports import Queries, RoamingReads, StationGateway
+from kilowatt.ports import Queries, ReceivedObjects, RoamingReads, StationGateway
 from kilowatt.services import roaming
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.roaming_commands import Commands
+from kilowatt.services.roaming_sent_commands import CommandSender
 
 __all__ = [
     "CallerDep",
@@ -35,6 +36,8 @@ class OcpiBackend:
     gateway: StationGateway
     base_url: str  # where /ocpi is served, e.g. http://127.0.0.1:8180/ocpi
     commands: Commands
+    received: ReceivedObjects  # eMSP role: partner CPOs' objects
+    sender: CommandSender  # eMSP role: commands we send
 
     @property
     def party(self) -> Party:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kilowatt.domain import events
 from kilowatt.domain.drivers import Driver
 from kilowatt.domain.errors import AlreadyExists, Conflict, UnknownToken
 from kilowatt.domain.tokens import IdToken, TokenStatus, TokenType
@@ -39,6 +40,7 @@ async def register_card(
     async with ctx.uow() as uow:
         card = await _add_card(uow, driver, uid, visual_number, ctx)
         await uow.commit()
+    await ctx.events.publish(uow.collect_events())
     return card
 
 
@@ -48,6 +50,7 @@ async def block_card(driver_id: str, uid: str, ctx: ServiceContext) -> IdToken:
         card = await _owned_card(uow, driver_id, uid)
         _block(uow, card, ctx)
         await uow.commit()
+    await ctx.events.publish(uow.collect_events())
     return card
 
 
@@ -60,6 +63,7 @@ async def replace_card(
         _block(uow, old, ctx)
         card = await _add_card(uow, driver, new_uid, visual_number, ctx)
         await uow.commit()
+    await ctx.events.publish(uow.collect_events())
     return card
 
 
@@ -82,6 +86,7 @@ async def _add_card(
         raise AlreadyExists(f"card {card.uid} is already registered")
     uow.tokens.add(card)
     uow.drivers.link_token(driver.id, card.uid, now)
+    uow.record(events.TokenChanged(card.uid))  # roaming partners get the new card
     return card
 
 
@@ -89,6 +94,7 @@ def _block(uow: UnitOfWork, card: IdToken, ctx: ServiceContext) -> None:
     card.status = TokenStatus.BLOCKED
     card.updated_at = ctx.clock.now()
     uow.tokens.save(card)
+    uow.record(events.TokenChanged(card.uid))  # roaming partners refuse it from now on
 
 
 async def _owned(uow: UnitOfWork, driver_id: str, uid: str) -> IdToken:

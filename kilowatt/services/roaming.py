@@ -27,6 +27,7 @@ from kilowatt.domain.roaming import (
     PartnerFailed,
     PartnerRegistered,
     PartnerStatus,
+    PartyRole,
     parse_roles,
 )
 from kilowatt.ports import Clock, EventPublisher, PartnerRegistry, RoamingPeer
@@ -56,7 +57,7 @@ class Registration(Conflict):
 
 @dataclass(frozen=True, slots=True)
 class OurParty:
-    """Who we are in OCPI: one CPO party, and where our versions list is."""
+    """Who we are in OCPI: one party (CPO and eMSP), and where our versions list is."""
 
     country_code: str
     party_id: str
@@ -114,14 +115,13 @@ async def partners(roaming: Roaming) -> Sequence[Partner]:
 
 
 def our_credentials(roaming: Roaming, token: str) -> dict[str, Any]:
-    """Our OCPI Credentials object carrying ``token`` (the one they will call us with)."""
+    """Our OCPI Credentials object carrying ``token`` (the one they will call us with): one
+    platform in both roles, CPO and eMSP, under the same party."""
     us = roaming.us
-    role = {"role": "CPO", "country_code": us.country_code, "party_id": us.party_id}
-    return {
-        "token": token,
-        "url": us.versions_url,
-        "roles": [role | {"business_details": {"name": us.name}}],
-    }
+    party = {"country_code": us.country_code, "party_id": us.party_id}
+    details = {"business_details": {"name": us.name}}
+    roles = [{"role": role.value} | party | details for role in (PartyRole.CPO, PartyRole.EMSP)]
+    return {"token": token, "url": us.versions_url, "roles": roles}
 
 
 async def accept_registration(

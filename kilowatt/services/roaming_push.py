@@ -1,7 +1,8 @@
-"""Pushes to every registered partner's Receiver modules (CPO → EMSP), through a durable
-outbox: an EVSE status change is PATCHed, a session PUT, a CDR POSTed. A partner that is down
-gets everything later, in order: per (partner, object) only the oldest pending push is sent,
-and a failure is retried with exponential backoff before anything newer for that object."""
+"""Pushes to every registered partner's Receiver modules (CPO → eMSP; and as eMSP, our
+drivers' tokens → CPO), through a durable outbox: an EVSE status change is PATCHed, a session
+PUT, a CDR POSTed, a token PUT. A partner that is down gets everything later, in order: per
+(partner, object) only the oldest pending push is sent, and a failure is retried with
+exponential backoff before anything newer for that object."""
 
 from __future__ import annotations
 
@@ -25,18 +26,23 @@ from kilowatt.domain.roaming import (
     PartyRole,
 )
 from kilowatt.domain.tariff_json import timestamp_to_ocpi
+from kilowatt.domain.tokens import IdToken
 from kilowatt.ports import OcpiPush, PushOutbox
 from kilowatt.services import billing
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.roaming import Roaming
+from kilowatt.services.roaming_tokens import token_object
 from kilowatt.services.upkeep import every
 
-__all__ = ["LocationLookup", "LocationSource", "PushPolicy", "Pusher", "retry_delay"]
+__all__ = ["LocationLookup", "LocationSource", "PushPolicy", "Pusher", "TokenSource", "retry_delay"]
 
 #: Every published location as an OCPI Location object (rendered by the OCPI adapter).
 LocationSource = Callable[[], Awaitable[list[dict[str, Any]]]]
 #: One location as an OCPI Location object, None when it is gone.
 LocationLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
+
+#: Every token of our drivers (cards and app tokens), pushed to a partner CPO that registers.
+TokenSource = Callable[[], Awaitable[Sequence[IdToken]]]
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +83,49 @@ class Pusher:
         self._delivering = asyncio.Lock()  # one delivery loop at a time keeps the order
         self.locations: LocationSource | None = None  # set once the OCPI adapter exists
         self.location: LocationLookup | None = None  # likewise
+        self.tokens: TokenSource | None = None  # our drivers' tokens, set by bootstrap
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.TokenChanged):
+            await self._stage(await self._token_pushes(event.uid))
+            return
+        if isinstance(event, PartnerRegistered):
+            await self._stage(await self._all_tokens(event.partner_id))
         if not isinstance(event, _PUSHED):
             return
         receivers = [p for p in await self._roaming.partners.all() if _receives(p)]
         if not receivers:
             return
-        pushes = await self._pushes(event, receivers)
+        await self._stage(await self._pushes(event, receivers))
+
+    async def _stage(self, pushes: list[OcpiPush]) -> None:
         await self._outbox.add(pushes)
         if pushes:
             self._wakeup.set()
+
+    async def _all_tokens(self, partner_id: str) -> list[OcpiPush]:
+        """A new partner CPO gets every token of our drivers (changes follow one by one)."""
+        partner = await self._roaming.partners.get(partner_id)
+        if self.tokens is None or partner is None or not _receives_tokens(partner):
+            return []
+        pushes = []
+        for token in await self.tokens():
+            body = token_object(token)
+            path = f"/{body['country_code']}/{body['party_id']}/{token.uid}?type={body['type']}"
+            pushes += self._each([partner], "tokens", f"token:{token.uid}", "PUT", path, body)
+        return pushes
+
+    async def _token_pushes(self, uid: str) -> list[OcpiPush]:
+        """A driver's token changed: PUT to every partner CPO's Tokens receiver (eMSP role)."""
+        async with self._ctx.uow() as uow:
+            token = await uow.tokens.get(uid)
+            ours = token is not None and await uow.drivers.owner_of(uid) is not None
+        partners = [p for p in await self._roaming.partners.all() if _receives_tokens(p)]
+        if token is None or not ours or not partners:
+            return []
+        body = token_object(token)
+        path = f"/{body['country_code']}/{body['party_id']}/{uid}?type={body['type']}"
+        return self._each(partners, "tokens", f"token:{uid}", "PUT", path, body)
 
     async def enqueue(self, push: OcpiPush) -> None:
         """Stage one push of our own making (a CommandResult), sent like the others."""
@@ -236,3 +274,7 @@ class Pusher:
 
 def _receives(partner: Partner) -> bool:
     return partner.registered and partner.acts_as(PartyRole.EMSP)
+
+
+def _receives_tokens(partner: Partner) -> bool:
+    return partner.registered and partner.acts_as(PartyRole.CPO)

@@ -19,6 +19,7 @@ from kilowatt.domain.roaming import (
     PartyRole,
 )
 from kilowatt.domain.tariff_selection import OfferedTariff
+from kilowatt.domain.tokens import IdToken
 from kilowatt.ports import OcpiPage, OcpiPush, UpdatedWindow
 from kilowatt.store import mapping, tables
 from kilowatt.store.billing import offer_from_row
@@ -163,6 +164,21 @@ class SqlRoamingReads:
         statement = _within(select(t), t.c.last_updated, window).order_by(t.c.id)
         rows, total = await self._page(statement, limit, offset)
         return OcpiPage([offer_from_row(row) for row in rows], total)
+
+    async def driver_token_page(
+        self, window: UpdatedWindow, *, limit: int, offset: int
+    ) -> OcpiPage[IdToken]:
+        t, link = tables.id_tokens, tables.driver_tokens
+        statement = select(t).join(link, link.c.token_uid == t.c.uid)
+        statement = _within(statement, t.c.updated_at, window).order_by(t.c.updated_at, t.c.uid)
+        rows, total = await self._page(statement, limit, offset)
+        return OcpiPage([mapping.token_from_row(row) for row in rows], total)
+
+    async def driver_token(self, uid: str) -> IdToken | None:
+        t, link = tables.id_tokens, tables.driver_tokens
+        statement = select(t).join(link, link.c.token_uid == t.c.uid).where(t.c.uid == uid)
+        row = await self._context.fetch_one(statement)
+        return None if row is None else mapping.token_from_row(row)
 
     async def _page(
         self, statement: Select[Any], limit: int, offset: int

@@ -6,11 +6,14 @@ nothing of these tables. Times are ``TIMESTAMP WITH TIME ZONE`` (UTC), energy in
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -35,6 +38,11 @@ __all__ = [
     "driver_secrets",
     "driver_tokens",
     "drivers",
+    "emsp_cdrs",
+    "emsp_commands",
+    "emsp_locations",
+    "emsp_sessions",
+    "emsp_tariffs",
     "evses",
     "id_allocations",
     "id_tokens",
@@ -636,4 +644,63 @@ ocpi_reservations = Table(
     Column("reservation_id", String(36), primary_key=True),
     Column("our_reservation_id", Integer, nullable=False),
     _utc("created_at", nullable=False),
+)
+
+
+# --- roaming, eMSP role (issue 6) ---
+# Partner CPOs' objects as sent (their OCPI JSON in ``body``), keyed as in OCPI URLs by
+# (country_code, party_id, id), with the columns that lists and lookups need.
+
+
+def _received(name: str, *columns: Column[Any] | Index) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("country_code", String(2), primary_key=True),
+        Column("party_id", String(3), primary_key=True),
+        Column("id", String(36), primary_key=True),
+        Column("partner_id", String(36), nullable=False),
+        Column("body", JSON, nullable=False),
+        _utc("last_updated", nullable=False),
+        Index(f"ix_{name}_partner", "partner_id", "country_code", "party_id", "id"),
+        *columns,
+    )
+
+
+emsp_locations = _received(
+    "emsp_locations",
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("publish", Boolean, nullable=False),
+)
+emsp_sessions = _received(
+    "emsp_sessions",
+    Column("status", String(16), nullable=False),
+    Column("token_uid", String(36), nullable=False),
+    Column("location_id", String(36), nullable=False),
+    Index("ix_emsp_sessions_token_uid", "token_uid"),
+)
+emsp_cdrs = _received(
+    "emsp_cdrs",
+    Column("session_id", String(36)),
+    Column("token_uid", String(36), nullable=False),
+    Index("ix_emsp_cdrs_token_uid", "token_uid"),
+    Index("ix_emsp_cdrs_session_id", "session_id"),
+)
+emsp_tariffs = _received("emsp_tariffs", Column("currency", String(3), nullable=False))
+
+# Commands we sent to partner CPOs and the answers they gave (response at once, result later).
+emsp_commands = Table(
+    "emsp_commands",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("partner_id", String(36), nullable=False),
+    Column("command", String(24), nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("response", String(24)),
+    Column("result", String(24)),
+    Column("message", String(255)),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+    _utc("result_due_at"),
 )

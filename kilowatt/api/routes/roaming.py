@@ -1,13 +1,26 @@
-"""Roaming (OCPI 2.2.1): invite a partner, register at one, list partners."""
+"""Roaming (OCPI 2.2.1): invite a partner, register at one, list partners; as eMSP, pull a
+partner CPO's objects, list its locations, start and stop charging there for our drivers."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
-from kilowatt.api.schemas.roaming import InvitationPublic, PartnerPublic, PartnerRegister
-from kilowatt.services import roaming
+from kilowatt.api.schemas.roaming import (
+    CommandPublic,
+    InvitationPublic,
+    PartnerLocationPublic,
+    PartnerPublic,
+    PartnerRegister,
+    StartSession,
+    StopSession,
+    SyncPublic,
+    SyncRequest,
+)
+from kilowatt.domain.roaming_objects import ReceivedModule
+from kilowatt.services import roaming, roaming_received, roaming_sync
+from kilowatt.services import roaming_sent_commands as sent
 
 router = APIRouter(tags=["roaming"])
 
@@ -18,6 +31,14 @@ def _roaming(request: Request) -> roaming.Roaming:
 
 
 RoamingDep = Annotated[roaming.Roaming, Depends(_roaming)]
+
+
+def _sender(request: Request) -> sent.CommandSender:
+    found: sent.CommandSender = request.app.state.roaming_sender
+    return found
+
+
+SenderDep = Annotated[sent.CommandSender, Depends(_sender)]
 
 
 @router.post("/ocpi/invitations", status_code=status.HTTP_201_CREATED)
@@ -41,3 +62,49 @@ async def register_at_partner(body: PartnerRegister, backend: RoamingDep) -> Par
 @router.get("/ocpi/partners")
 async def list_partners(backend: RoamingDep) -> list[PartnerPublic]:
     return [PartnerPublic.of(p) for p in await roaming.partners(backend)]
+
+
+@router.post("/ocpi/partners/{partner_id}/sync")
+async def sync_partner(
+    partner_id: str, body: SyncRequest, sender: SenderDep
+) -> dict[str, SyncPublic]:
+    """Pull the partner CPO's locations, tariffs, sessions and CDRs (all pages)."""
+    modules = tuple(ReceivedModule(m) for m in body.modules)
+    counts = await roaming_sync.synchronise(
+        sender.roaming, sender.received, partner_id, modules, body.date_from
+    )
+    return {module.value: SyncPublic.of(count) for module, count in counts.items()}
+
+
+@router.get("/ocpi/partner-locations")
+async def list_partner_locations(
+    sender: SenderDep,
+    partner_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[PartnerLocationPublic]:
+    """Partner CPOs' published locations (pushed or pulled), as their OCPI objects."""
+    found = await roaming_received.partner_locations(
+        sender.received, limit=limit, offset=offset, partner_id=partner_id
+    )
+    return [PartnerLocationPublic(partner_id=p, location=body) for p, body in found]
+
+
+@router.post("/ocpi/commands/start-session", status_code=status.HTTP_202_ACCEPTED)
+async def start_session(body: StartSession, sender: SenderDep) -> CommandPublic:
+    """START_SESSION at a partner CPO's location with one of our drivers' tokens; the
+    CommandResult arrives later (GET the command)."""
+    request = sent.StartRequest(
+        body.partner_id, body.location_id, body.token_uid, body.evse_uid, body.connector_id
+    )
+    return CommandPublic.of(await sent.start_session(sender, request))
+
+
+@router.post("/ocpi/commands/stop-session", status_code=status.HTTP_202_ACCEPTED)
+async def stop_session(body: StopSession, sender: SenderDep) -> CommandPublic:
+    return CommandPublic.of(await sent.stop_session(sender, body.partner_id, body.session_id))
+
+
+@router.get("/ocpi/commands/{command_id}")
+async def get_command(command_id: str, sender: SenderDep) -> CommandPublic:
+    return CommandPublic.of(await sent.command(sender, command_id))

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from kilowatt.domain.roaming import Partner
+from kilowatt.domain.roaming_objects import SentCommand
+from kilowatt.services.roaming_sync import SyncCount
 
-__all__ = ["InvitationPublic", "PartnerPublic", "PartnerRegister"]
+__all__ = [
+    "CommandPublic",
+    "InvitationPublic",
+    "PartnerLocationPublic",
+    "PartnerPublic",
+    "PartnerRegister",
+    "StartSession",
+    "StopSession",
+    "SyncPublic",
+    "SyncRequest",
+]
 
 
 class InvitationPublic(BaseModel):
@@ -56,3 +69,70 @@ class PartnerPublic(BaseModel):
             created_at=partner.created_at,
             updated_at=partner.updated_at,
         )
+
+
+class SyncRequest(BaseModel):
+    modules: list[Literal["locations", "tariffs", "sessions", "cdrs"]] = Field(
+        default=["locations", "tariffs", "sessions", "cdrs"], min_length=1
+    )
+    date_from: datetime | None = Field(default=None, description="Only what changed since")
+
+
+class SyncPublic(BaseModel):
+    """Per module: objects stored (new or changed), unchanged, refused (first errors)."""
+
+    stored: int
+    unchanged: int
+    refused: int
+    errors: list[str]
+
+    @classmethod
+    def of(cls, count: SyncCount) -> SyncPublic:
+        return cls(
+            stored=count.stored,
+            unchanged=count.unchanged,
+            refused=count.refused,
+            errors=count.errors,
+        )
+
+
+class StartSession(BaseModel):
+    partner_id: str
+    location_id: str = Field(max_length=36)
+    token_uid: str = Field(max_length=36, description="One of our drivers' tokens")
+    evse_uid: str | None = Field(default=None, max_length=36)
+    connector_id: str | None = Field(default=None, max_length=36)
+
+
+class StopSession(BaseModel):
+    partner_id: str
+    session_id: str = Field(max_length=36, description="A session the partner sent us")
+
+
+class CommandPublic(BaseModel):
+    """A command sent to a partner CPO: its CommandResponse, then its CommandResult."""
+
+    id: str
+    partner_id: str
+    command: str
+    request: dict[str, Any]
+    response: str | None
+    result: str | None
+    message: str | None
+    created_at: datetime
+    updated_at: datetime
+    result_due_at: datetime | None = Field(
+        description="After this, without a CommandResult, the result is TIMEOUT"
+    )
+
+    @classmethod
+    def of(cls, command: SentCommand) -> CommandPublic:
+        names = cls.model_fields
+        return cls(**{name: getattr(command, name) for name in names})
+
+
+class PartnerLocationPublic(BaseModel):
+    """A partner CPO's location, as the OCPI Location object it sent."""
+
+    partner_id: str
+    location: dict[str, Any]

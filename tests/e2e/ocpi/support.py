@@ -77,3 +77,28 @@ async def register(server: RunningServer, receiver: OcpiReceiver) -> str:
         credentials = ocpi_data(await client.post(url, json=body, headers=token_header(token_a)))
     token: str = credentials["token"]
     return token
+
+
+async def register_cpo(server: RunningServer, receiver: OcpiReceiver) -> str:
+    """The receiver registers with ``server`` as a CPO (DE*CPO); returns its token C."""
+    async with server.client() as api:
+        token_a = (await invite(api))["token"]
+    role = {"role": "CPO", "country_code": "DE", "party_id": "CPO"}
+    body = {"token": RECEIVER_TOKEN, "url": receiver.versions_url, "roles": [role]}
+    async with httpx.AsyncClient(timeout=10) as client:
+        url = f"{server.base_url}/ocpi/2.2.1/credentials"
+        credentials = ocpi_data(await client.post(url, json=body, headers=token_header(token_a)))
+    token: str = credentials["token"]
+    return token
+
+
+def ocpi_error(response: httpx.Response, http_status: int, status_code: int) -> str:
+    """The status message of an OCPI error envelope with these statuses."""
+    envelope = response.json()
+    assert (response.status_code, envelope.get("status_code")) == (http_status, status_code), (
+        response.status_code,
+        envelope,
+    )
+    assert "data" not in envelope and "timestamp" in envelope
+    message: str = envelope["status_message"]
+    return message
