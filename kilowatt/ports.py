@@ -58,6 +58,7 @@ __all__ = [
     "PaymentHold",
     "Queries",
     "RemoteStartRepository",
+    "RequestIds",
     "ReservationRepository",
     "SilentStation",
     "StationGateway",
@@ -315,6 +316,13 @@ class ReservationRepository(Protocol):
     def save(self, reservation: Reservation) -> None: ...
 
 
+class RequestIds(Protocol):
+    async def next(self) -> int:
+        """A fresh OCPP ``requestId`` (GetReport, GetLog, UpdateFirmware, monitoring...),
+        unique across processes: two requests in the same millisecond never share one."""
+        ...
+
+
 class RemoteStartRepository(Protocol):
     async def next_id(self) -> int:
         """A fresh remoteStartId, unique across processes."""
@@ -368,6 +376,8 @@ class UnitOfWork(Protocol):
     def reservations(self) -> ReservationRepository: ...
     @property
     def remote_starts(self) -> RemoteStartRepository: ...
+    @property
+    def request_ids(self) -> RequestIds: ...
     @property
     def drivers(self) -> DriverRepository: ...
 

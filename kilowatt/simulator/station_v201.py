@@ -77,6 +77,15 @@ def _seconds_text(seconds: float) -> str:
     return str(round(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
 
 
+def _matches(wanted: list[dict[str, Any]], component: str, variable: str) -> bool:
+    """A GetReport criterion names the component and, optionally, one of its variables."""
+    for item in wanted:
+        named = (item.get("variable") or {}).get("name")
+        if item["component"]["name"] == component and named in (None, variable):
+            return True
+    return False
+
+
 def _data_type(value: str) -> str:
     return "integer" if value.isdecimal() else "string"
 
@@ -176,6 +185,18 @@ class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
         self.station.send_report_later(request_id)
         return call_result.GetBaseReport(status="Accepted")
 
+    @on(Action.get_report)
+    def on_get_report(
+        self, request_id: int, component_variable: list[dict[str, Any]] | None = None, **_: Any
+    ) -> Any:
+        """The variables asked for (all without criteria), as NotifyReport pages later."""
+        self.station.check_items(component_variable or [])
+        data = self.station.report_data(component_variable)
+        if not data:
+            return call_result.GetReport(status="EmptyResultSet")
+        self.station.send_report_later(request_id, data)
+        return call_result.GetReport(status="Accepted")
+
 
 class SimulatedStationV201(SimulatedStation):
     """A charging station speaking OCPP 2.0.1 (subprotocol ``ocpp2.0.1``)."""
@@ -206,10 +227,13 @@ class SimulatedStationV201(SimulatedStation):
             ("LocalAuthListCtrlr", "BytesPerMessage"): str(self.config.bytes_per_message),
         }
 
-    def report_data(self) -> list[dict[str, Any]]:
-        """Every variable as NotifyReport ``reportData`` (camelCase, as sent)."""
+    def report_data(self, wanted: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Every variable (or those ``wanted``: GetReport componentVariable entries, snake_case)
+        as NotifyReport ``reportData`` (camelCase, as sent)."""
         data = []
         for (component, variable), value in self.variables().items():
+            if wanted is not None and not _matches(wanted, component, variable):
+                continue
             instances: tuple[str | None, ...] = (None,)
             if component == "DeviceDataCtrlr":
                 instances = _LIMITED_ACTIONS
@@ -221,20 +245,23 @@ class SimulatedStationV201(SimulatedStation):
                         "component": {"name": component},
                         "variable": name,
                         "variableAttribute": [{"value": value, "mutability": mutability}],
-                        "variableCharacteristics": {
-                            "dataType": _data_type(value),
-                            "supportsMonitoring": False,
-                        },
+                        "variableCharacteristics": self._characteristics(
+                            component, variable, value
+                        ),
                     }
                 )
         return data
 
-    def send_report_later(self, request_id: int) -> None:
-        """NotifyReport pages of at most ``items_per_message`` entries, after the answer."""
-        self._follow_up(self._send_report(request_id), "NotifyReport")
+    def _characteristics(self, component: str, variable: str, value: str) -> dict[str, Any]:
+        found: dict[str, Any] = {"dataType": _data_type(value), "supportsMonitoring": False}
+        return found
 
-    async def _send_report(self, request_id: int) -> None:
-        data = self.report_data()
+    def send_report_later(self, request_id: int, data: list[dict[str, Any]] | None = None) -> None:
+        """NotifyReport pages of at most ``items_per_message`` entries, after the answer."""
+        self._follow_up(self._send_report(request_id, data), "NotifyReport")
+
+    async def _send_report(self, request_id: int, data: list[dict[str, Any]] | None) -> None:
+        data = self.report_data() if data is None else data
         size = self.config.items_per_message
         pages = [data[start : start + size] for start in range(0, len(data), size)]
         for seq_no, page in enumerate(pages):

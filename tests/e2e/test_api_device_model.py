@@ -277,3 +277,72 @@ async def test_a_bulk_setting_needs_a_selector_and_an_unknown_station_is_404(
     assert empty.status_code == 422
     assert (await api.get("/api/v1/stations/NOPE/configuration")).status_code == 404
     assert (await api.post("/api/v1/stations/NOPE/configuration/refresh")).status_code == 404
+
+
+async def test_a_v201_get_report_is_split_as_advertised_and_every_page_is_kept(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await register_station(api, "DMREP")
+    criteria = [
+        {"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval"},
+        {"component": "SampledDataCtrlr"},  # the whole component: three variables
+        {"component": "TxCtrlr", "variable": "TxStartPoint"},
+        {"component": "EVSE"},
+        {"component": "LocalAuthListCtrlr", "variable": "Enabled"},
+    ]
+    async with simulated(server, "DMREP", "2.0.1", items_per_message=2):
+        await api.post("/api/v1/stations/DMREP/configuration/refresh")
+        await eventually(lambda: configuration(api, "DMREP"), lambda found: len(found) > 9)
+        before = len((await api.get("/api/v1/stations/DMREP/reports")).json())
+        response = await api.post(
+            "/api/v1/stations/DMREP/configuration/report", json={"variables": criteria}
+        )
+
+        async def pages() -> list[Json]:
+            found = await api.get("/api/v1/stations/DMREP/reports", params={"limit": 100})
+            return [p for p in found.json() if p["payload"]["requestId"] in request_ids]
+
+        request_ids = set(response.json()["request_ids"])
+        reported = await eventually(pages, lambda found: len(found) == 4)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "Accepted"
+    assert [(p["status"], p["criteria"]) for p in body["parts"]] == [
+        ("Accepted", 2),
+        ("Accepted", 2),
+        ("Accepted", 1),
+    ]
+    assert len(request_ids) == 3, "one requestId per GetReport"
+    messages = await sent(api, "DMREP", "GetReport")
+    assert [len(m["request"]["componentVariable"]) for m in messages] == [2, 2, 1]
+    assert [m["request"]["requestId"] for m in messages] == body["request_ids"]
+    assert before > 0
+    variables = {
+        (data["component"]["name"], data["variable"]["name"])
+        for page in reported
+        for data in page["payload"]["reportData"]
+    }
+    assert variables == {
+        ("OCPPCommCtrlr", "HeartbeatInterval"),
+        ("SampledDataCtrlr", "TxUpdatedInterval"),
+        ("SampledDataCtrlr", "TxUpdatedMeasurands"),
+        ("SampledDataCtrlr", "TxEndedMeasurands"),
+        ("TxCtrlr", "TxStartPoint"),
+        ("EVSE", "Count"),
+        ("LocalAuthListCtrlr", "Enabled"),
+    }
+    stored = await configuration(api, "DMREP", component="EVSE")
+    assert [(v["variable"], v["source"]) for v in stored] == [("Count", "NotifyReport")]
+
+
+async def test_get_report_is_refused_on_a_v16_station(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await register_station(api, "DMREP16")
+    async with simulated(server, "DMREP16", "1.6"):
+        response = await api.post(
+            "/api/v1/stations/DMREP16/configuration/report",
+            json={"variables": [{"component": "EVSE"}]},
+        )
+    assert response.status_code == 409, response.text
