@@ -254,6 +254,8 @@ class SimulatedStationV201(SimulatedStation):
 
     def _characteristics(self, component: str, variable: str, value: str) -> dict[str, Any]:
         found: dict[str, Any] = {"dataType": _data_type(value), "supportsMonitoring": False}
+        if (component, variable) == ("LocalAuthListCtrlr", "Entries"):
+            found["maxLimit"] = self.config.local_list_max_length  # the list's capacity
         return found
 
     def send_report_later(self, request_id: int, data: list[dict[str, Any]] | None = None) -> None:
