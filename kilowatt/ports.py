@@ -313,6 +313,10 @@ class ReservationRepository(Protocol):
         """The station's reservations whose status is ACTIVE (some may be past expiry)."""
         ...
 
+    async def evse_statuses(self, station_id: str) -> Mapping[int, Sequence[str]]:
+        """The current status of each connector, by EVSE (1.6: connector; 0 left out)."""
+        ...
+
     def save(self, reservation: Reservation) -> None: ...
 
 

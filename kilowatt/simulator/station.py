@@ -548,6 +548,21 @@ class SimulatedStation(abc.ABC):
         self._emit(f"reservation {reservation_id} for {id_token} on evse {evse_id or 'any'}")
         return "Accepted"
 
+    def use_reservation(self, id_tag: str, connector_id: int) -> int | None:
+        """A transaction for ``id_tag`` starts at ``connector_id``: the reservation it uses
+        (one for that connector first, else one for any), which ends; None if it has none."""
+        mine = [
+            (evse is None, reservation_id)
+            for reservation_id, (evse, token) in self.reservations.items()
+            if token == id_tag and evse in (None, connector_id)
+        ]
+        if not mine:
+            return None
+        reservation_id = min(mine)[1]
+        del self.reservations[reservation_id]
+        self._emit(f"reservation {reservation_id} used by {id_tag}")
+        return reservation_id
+
     def start_remotely(
         self, id_tag: str, connector_id: int | None, remote_start_id: int | None = None
     ) -> str:

@@ -466,6 +466,7 @@ class SimulatedStationV201(SimulatedStation):
         id_token: str | None = None,
         meter_value: list[Any] | None = None,
         evse: bool = False,
+        reservation_id: int | None = None,
     ) -> Any | None:
         """Send (or queue) a TransactionEvent; seqNo is taken when it is sent or queued."""
         when = timestamp if timestamp is not None else utc_now()
@@ -492,6 +493,7 @@ class SimulatedStationV201(SimulatedStation):
                     if id_token is not None
                     else None
                 ),
+                reservation_id=reservation_id,
             )
 
         return await self._send_transaction_message(build)
@@ -512,7 +514,12 @@ class SimulatedStationV201(SimulatedStation):
             session.id_tag = id_tag
             trigger = "Authorized" if session.remote_start_id is None else "RemoteStart"
             response = await self._transaction_event(
-                connector, session, "Updated", trigger, id_token=id_tag
+                connector,
+                session,
+                "Updated",
+                trigger,
+                id_token=id_tag,
+                reservation_id=self.use_reservation(id_tag, connector_id),
             )
             info = getattr(response, "id_token_info", None) or {}
             status = info.get("status", "Accepted")
