@@ -22,6 +22,7 @@ from kilowatt.services.context import ServiceContext
 
 __all__ = [
     "CSMS_ACTIONS",
+    "NUMBERED_ACTIONS",
     "ChangeAvailability",
     "OcppCall",
     "RemoteStart",
@@ -56,6 +57,20 @@ CSMS_ACTIONS: Final[Mapping[OcppVersion, frozenset[str]]] = {
         SendLocalList SetChargingProfile SetDisplayMessage SetMonitoringBase SetMonitoringLevel
         SetNetworkProfile SetVariableMonitoring SetVariables TriggerMessage UnlockConnector
         UnpublishFirmware UpdateFirmware
+        """.split()
+    ),
+}
+
+
+#: CSMS-initiated actions whose requests carry a ``requestId`` the station's later reports
+#: name (1.6: the Security Whitepaper's). ``send`` gives one from the store's sequence to a
+#: raw request that has none, and adds it to the answer.
+NUMBERED_ACTIONS: Final[Mapping[OcppVersion, frozenset[str]]] = {
+    OcppVersion.V16: frozenset({"GetLog", "SignedUpdateFirmware"}),
+    OcppVersion.V201: frozenset(
+        """
+        CustomerInformation GetBaseReport GetChargingProfiles GetDisplayMessages GetLog
+        GetMonitoringReport GetReport PublishFirmware UpdateFirmware
         """.split()
     ),
 }
@@ -168,7 +183,8 @@ async def send(
     *,
     timeout_s: float,
 ) -> dict[str, Any]:
-    """Send ``request`` to the station in its OCPP version and return its answer (camelCase).
+    """Send ``request`` to the station in its OCPP version and return its answer (camelCase);
+    with the ``requestId`` given when the action has one and the request had none.
 
     Raises UnknownStation, Conflict (no such action in the station's version), InvalidValue
     (the payload breaks the action's schema), StationOffline, StationTimeout, StationRefused.
@@ -178,7 +194,14 @@ async def send(
         async with ctx.uow() as uow:
             request = replace(request, remote_start_id=await uow.remote_starts.next_id())
     call = request.for_version(version, ctx.clock.now())
-    return await gateway.call(station_id, call.action, call.payload, timeout_s)
+    numbered = call.action in NUMBERED_ACTIONS[version] and "requestId" not in call.payload
+    if numbered:
+        async with ctx.uow() as uow:
+            call = OcppCall(
+                call.action, {**call.payload, "requestId": await uow.request_ids.next()}
+            )
+    answer = await gateway.call(station_id, call.action, call.payload, timeout_s)
+    return answer | {"requestId": call.payload["requestId"]} if numbered else answer
 
 
 async def _version_of(station_id: str, ctx: ServiceContext) -> OcppVersion:

@@ -162,8 +162,9 @@ async def test_a_station_reboots_on_reset_and_boots_again(
 async def test_request_ids_never_collide_even_on_a_clock_that_stands_still(
     database_url: str,
 ) -> None:
-    """Firmware, diagnostics, base report and GetReport requests sent at the same instant each
-    get their own requestId (from the store's sequence, not from the clock)."""
+    """Firmware, diagnostics, base report (also sent raw, without a requestId) and GetReport
+    requests sent at the same instant each get their own requestId (from the store's
+    sequence, not from the clock)."""
     running = RunningServer(
         settings_for(database_url), FixedClock(datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC))
     )
@@ -177,6 +178,10 @@ async def test_request_ids_never_collide_even_on_a_clock_that_stands_still(
                     api.post("/api/v1/stations/RQ1/firmware", json={"location": "https://fw/2"}),
                     api.post("/api/v1/stations/RQ1/diagnostics", json={"location": "https://up"}),
                     api.post("/api/v1/stations/RQ1/configuration/refresh"),
+                    api.post(
+                        "/api/v1/stations/RQ1/commands/GetBaseReport",
+                        json={"reportBase": "FullInventory"},
+                    ),
                 )
                 report = await api.post(
                     "/api/v1/stations/RQ1/configuration/report",
@@ -188,5 +193,5 @@ async def test_request_ids_never_collide_even_on_a_clock_that_stands_still(
     assert all(answer.status_code == 200 for answer in answers), [a.text for a in answers]
     ids = [answers[0].json()["requestId"], answers[1].json()["requestId"]]
     ids += [answers[2].json()["requestId"], answers[3].json()["request_id"]]
-    ids += report.json()["request_ids"]
-    assert len(set(ids)) == len(ids) == 5, ids
+    ids += [answers[4].json()["requestId"], *report.json()["request_ids"]]
+    assert len(set(ids)) == len(ids) == 6, ids
