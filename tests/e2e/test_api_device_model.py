@@ -5,6 +5,7 @@ them), and lists are split as the station advertises."""
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -346,3 +347,39 @@ async def test_get_report_is_refused_on_a_v16_station(
             json={"variables": [{"component": "EVSE"}]},
         )
     assert response.status_code == 409, response.text
+
+
+async def test_get_report_criteria_are_also_split_by_bytes_per_message(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await register_station(api, "DMBYTES")
+    criteria = [
+        {"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval"},
+        {"component": "SampledDataCtrlr", "variable": "TxUpdatedInterval"},
+        {"component": "SampledDataCtrlr", "variable": "TxUpdatedMeasurands"},
+        {"component": "TxCtrlr", "variable": "TxStopPoint"},
+    ]
+    async with simulated(server, "DMBYTES", "2.0.1", bytes_per_message=260):
+        await api.post("/api/v1/stations/DMBYTES/configuration/refresh")
+        await eventually(lambda: configuration(api, "DMBYTES"), lambda found: len(found) > 9)
+        response = await api.post(
+            "/api/v1/stations/DMBYTES/configuration/report", json={"variables": criteria}
+        )
+
+    assert response.status_code == 200, response.text
+    wire = [
+        {"component": {"name": c["component"]}, "variable": {"name": c["variable"]}}
+        for c in criteria
+    ]
+
+    async def requests() -> list[Json]:
+        return [m["request"] for m in await sent(api, "DMBYTES", "GetReport")]
+
+    def asked(found: list[Json]) -> list[Json]:
+        return [c for m in found for c in m["componentVariable"]]
+
+    messages = await eventually(requests, lambda found: len(asked(found)) == len(wire))
+    frames = [json.dumps([2, "0" * 36, "GetReport", m], separators=(",", ":")) for m in messages]
+    assert len(messages) > 1 and all(len(frame) <= 260 for frame in frames), frames
+    assert asked(messages) == wire
+    assert response.json()["status"] == "Accepted"
