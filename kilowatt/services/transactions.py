@@ -200,10 +200,11 @@ async def record_transaction_event(
             request = AuthorizationRequest(event.id_token, station_id, event.id_token_type, evse_id)
             pk = transaction.pk if transaction else None
             decision = await authorize(request, ctx.authorizer, uow, this_transaction=pk)
-        uid = _accepted(event.id_token, decision) if decision is not None else None
-        await reservations.use(
-            uow, station_id, uid, evse_id=evse_id, reservation_id=event.reservation_id, now=now
-        )
+        if event.event_type is not TransactionEventType.ENDED:  # a token ending one uses none
+            uid = _accepted(event.id_token, decision) if decision is not None else None
+            await reservations.use(
+                uow, station_id, uid, evse_id=evse_id, reservation_id=event.reservation_id, now=now
+            )
         if transaction is None:
             transaction = Transaction.begin(uuid4().hex, station_id, event, now)
             uow.transactions.add(transaction)

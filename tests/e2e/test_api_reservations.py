@@ -196,3 +196,23 @@ async def test_reserving_needs_a_future_expiry_and_an_online_station(
     offline = await reserve(api, "RS5")
     unknown = await api.delete("/api/v1/stations/RS5/reservations/999999")
     assert (past.status_code, offline.status_code, unknown.status_code) == (422, 409, 404)
+
+
+@pytest.mark.usefixtures("tokens")
+async def test_a_token_ending_its_transaction_does_not_use_its_next_reservation(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await register_station(api, "RSE")
+    async with simulated(server, "RSE", "2.0.1", connectors=2) as station:
+        await station.plug_in(1)
+        assert await station.start_charging(TAG, connector_id=1)
+        reservation = (await reserve(api, "RSE")).json()  # for later, while still charging
+        await station.stop_charging("Local", connector_id=1)  # Ended, with the idToken
+        events = await eventually(
+            lambda: received(api, "RSE", "TransactionEvent"),
+            lambda found: found[-1]["eventType"] == "Ended",
+        )
+        found = await listed(api, "RSE")
+
+    assert events[-1]["idToken"]["idToken"] == TAG
+    assert [(r["id"], r["status"]) for r in found] == [(reservation["id"], "ACTIVE")]
