@@ -95,7 +95,9 @@ class ReportCriterion:
     def to_wire(self) -> dict[str, Any]:
         """The ``ComponentVariableType`` (camelCase); ``variable`` left out when None."""
         if self.variable is None:
-            ref = VariableRef(self.component, "", self.component_instance, self.evse_id)
+            ref = VariableRef(
+                self.component, "", self.component_instance, self.evse_id, self.connector_id
+            )
             return {"component": ref.to_wire()["component"]}
         ref = VariableRef(
             self.component,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
@@ -90,7 +90,9 @@ class ReportIn(Input):
     (Active, Available, Enabled, Problem)."""
 
     variables: list[CriterionIn] = Field(default_factory=list, max_length=1000)
-    component_criteria: list[str] = Field(default_factory=list, max_length=4)
+    component_criteria: list[Literal["Active", "Available", "Enabled", "Problem"]] = Field(
+        default_factory=list, max_length=4
+    )
 
 
 class ReportPartPublic(BaseModel):
