@@ -610,9 +610,9 @@ class SimulatedStation(abc.ABC):
             steps += ["Installing", "InstallationFailed" if failure == "install" else "Installed"]
         for status in steps:
             await self._pause_real(self.config.maintenance_step_s)
+            if status == "Installed":  # installed first, then reported (tests read it after)
+                self.installed_firmware = location
             await self._send_firmware_status(status, request_id)
-        if steps[-1] == "Installed":
-            self.installed_firmware = location
         self._emit(f"firmware update from {location}: {steps[-1]}")
 
     def upload_diagnostics(self, location: str, request_id: int | None = None) -> str:
