@@ -64,6 +64,7 @@ __all__ = [
     "PaymentHold",
     "Queries",
     "RemoteStartRepository",
+    "RequestIds",
     "ReservationRepository",
     "SilentStation",
     "StationGateway",
@@ -322,7 +323,18 @@ class ReservationRepository(Protocol):
         """The station's reservations whose status is ACTIVE (some may be past expiry)."""
         ...
 
+    async def evse_statuses(self, station_id: str) -> Mapping[int, Sequence[str]]:
+        """The current status of each connector, by EVSE (1.6: connector; 0 left out)."""
+        ...
+
     def save(self, reservation: Reservation) -> None: ...
+
+
+class RequestIds(Protocol):
+    async def next(self) -> int:
+        """A fresh OCPP ``requestId`` (GetReport, GetLog, UpdateFirmware, monitoring...),
+        unique across processes: two requests in the same millisecond never share one."""
+        ...
 
 
 class RemoteStartRepository(Protocol):
@@ -378,6 +390,8 @@ class UnitOfWork(Protocol):
     def reservations(self) -> ReservationRepository: ...
     @property
     def remote_starts(self) -> RemoteStartRepository: ...
+    @property
+    def request_ids(self) -> RequestIds: ...
     @property
     def drivers(self) -> DriverRepository: ...
 
@@ -614,6 +628,7 @@ class WebhookOutbox(Protocol):
 class MaintenanceRepository(Protocol):
     async def get(self, window_id: str) -> MaintenanceWindow | None: ...
     def add(self, window: MaintenanceWindow) -> None: ...
+    def save(self, window: MaintenanceWindow) -> None: ...
     def delete(self, window_id: str) -> None: ...
 
 

@@ -23,6 +23,7 @@ from typing import Any, Final
 __all__ = [
     "LEGACY_COMPONENT",
     "DeviceVariable",
+    "ReportCriterion",
     "StationSelector",
     "VariableRef",
     "from_configuration_keys",
@@ -78,6 +79,36 @@ class VariableRef:
         if self.variable_instance is not None:
             variable["instance"] = self.variable_instance
         return {"component": component, "variable": variable, "attributeType": self.attribute_type}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportCriterion:
+    """One 2.0.1 GetReport ``componentVariable``: a component, or one variable of it."""
+
+    component: str
+    variable: str | None = None
+    component_instance: str | None = None
+    evse_id: int | None = None
+    connector_id: int | None = None
+    variable_instance: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        """The ``ComponentVariableType`` (camelCase); ``variable`` left out when None."""
+        if self.variable is None:
+            ref = VariableRef(
+                self.component, "", self.component_instance, self.evse_id, self.connector_id
+            )
+            return {"component": ref.to_wire()["component"]}
+        ref = VariableRef(
+            self.component,
+            self.variable,
+            self.component_instance,
+            self.evse_id,
+            self.connector_id,
+            self.variable_instance,
+        )
+        wire = ref.to_wire()
+        return {"component": wire["component"], "variable": wire["variable"]}
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,7 @@ class TransactionEvent:
     stopped_reason: str | None = None
     remote_start_id: int | None = None
     samples: tuple[MeterSample, ...] = ()
+    reservation_id: int | None = None  # the reservation this transaction uses (ends)
 
 
 @dataclass(slots=True)

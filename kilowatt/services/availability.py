@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from kilowatt.domain.availability import (
@@ -22,9 +22,11 @@ from kilowatt.services.context import ServiceContext
 __all__ = [
     "AvailabilityReport",
     "MaintenanceAnnouncement",
+    "MaintenanceChange",
     "Scope",
     "announce_maintenance",
     "cancel_maintenance",
+    "edit_maintenance",
     "report",
 ]
 
@@ -116,6 +118,43 @@ async def announce_maintenance(
         uow.maintenance.add(window)
         await uow.commit()
     return window
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceChange:
+    """What to change in an announced window; None leaves a field as it is. ``evse_id`` is
+    changed only when ``change_evse`` (None then means the whole station)."""
+
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    reason: str | None = None
+    evse_id: int | None = None
+    change_evse: bool = False
+
+
+async def edit_maintenance(
+    window_id: str, change: MaintenanceChange, ctx: ServiceContext
+) -> MaintenanceWindow:
+    """Move, narrow, widen or re-scope an announced window; availability follows at once
+    (it is computed from the windows when asked). Raises NotFound, InvalidValue."""
+    async with ctx.uow() as uow:
+        window = await uow.maintenance.get(window_id)
+        if window is None:
+            raise NotFound(f"no maintenance window {window_id}")
+        period = Period(
+            change.starts_at or window.period.start, change.ends_at or window.period.end
+        )
+        evse_id = change.evse_id if change.change_evse else window.evse_id
+        if evse_id is not None:
+            station = await uow.stations.get(window.station_id)
+            if station is None or station.evse(evse_id) is None:
+                raise NotFound(f"station {window.station_id} has no EVSE {evse_id}")
+        edited = replace(
+            window, period=period, reason=change.reason or window.reason, evse_id=evse_id
+        )
+        uow.maintenance.save(edited)
+        await uow.commit()
+    return edited
 
 
 async def cancel_maintenance(window_id: str, ctx: ServiceContext) -> None:

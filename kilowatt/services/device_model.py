@@ -47,6 +47,8 @@ __all__ = [
     "Setting",
     "StationOutcome",
     "bulk_set",
+    "message_limits",
+    "next_request_id",
     "read",
     "record_report_page",
     "refresh",
@@ -55,7 +57,6 @@ __all__ = [
 
 #: Values a station took (the stored value changes with them).
 _TAKEN: Final = frozenset({"Accepted", "RebootRequired"})
-_REQUEST_ID_MODULUS: Final = 2**31 - 1
 _BULK_CONCURRENCY: Final = 32
 
 
@@ -102,6 +103,12 @@ class _Call:
         return await self.gateway.call(self.station_id, action, payload, self.timeout_s)
 
 
+async def next_request_id(ctx: ServiceContext) -> int:
+    """A fresh ``requestId`` from the store's sequence (never two alike, unlike the clock)."""
+    async with ctx.uow() as uow:
+        return await uow.request_ids.next()
+
+
 async def record_report_page(report: StationReport, ctx: ServiceContext) -> None:
     """A NotifyReport page: kept as sent, and its values stored in the device model."""
     found = from_report_data(report.payload.get("reportData") or [], ctx.clock.now())
@@ -121,7 +128,7 @@ async def refresh(
         found = from_configuration_keys(answer.get("configurationKey") or [], ctx.clock.now())
         await _store(station_id, found, ctx)
         return Refresh("Accepted", stored=len(found))
-    request_id = int(ctx.clock.now().timestamp() * 1000) % _REQUEST_ID_MODULUS
+    request_id = await next_request_id(ctx)
     answer = await call("GetBaseReport", {"requestId": request_id, "reportBase": "FullInventory"})
     return Refresh(str(answer.get("status")), request_id=request_id)
 
@@ -140,7 +147,7 @@ async def read(
     if await _version_of(station_id, ctx) is OcppVersion.V16:
         return await _read_keys(call, [ref.variable for ref in refs], known, ctx)
     items = [ref.to_wire() for ref in refs]
-    limits = _limits(known, "GetVariables", "getVariableData")
+    limits = message_limits(known, "GetVariables", {"getVariableData": []})
     found: list[DeviceVariable] = []
     for part in split(items, limits, _json_bytes):
         answer = await call("GetVariables", {"getVariableData": part})
@@ -207,7 +214,7 @@ async def _set_variables(
     call: _Call, settings: Sequence[Setting], known: Mapping[str, DeviceVariable]
 ) -> list[SetOutcome]:
     items = [_set_item(setting) for setting in settings]
-    limits = _limits(known, "SetVariables", "setVariableData")
+    limits = message_limits(known, "SetVariables", {"setVariableData": []})
     by_key = {setting.ref.key: setting for setting in settings}
     outcomes: list[SetOutcome] = []
     for part in split(items, limits, _json_bytes):
@@ -274,11 +281,14 @@ async def _set_one(
     return StationOutcome(station_id, status)
 
 
-def _limits(known: Mapping[str, DeviceVariable], action: str, field: str) -> MessageLimits:
-    """DeviceDataCtrlr ItemsPerMessage / BytesPerMessage of ``action`` (absent: no limit)."""
+def message_limits(
+    known: Mapping[str, DeviceVariable], action: str, empty: Mapping[str, Any]
+) -> MessageLimits:
+    """DeviceDataCtrlr ItemsPerMessage / BytesPerMessage of ``action`` (absent: no limit);
+    ``empty`` is the payload with an empty list, whose size every message carries."""
     items = _int_value(known, _data_ctrlr("ItemsPerMessage", action))
     size = _int_value(known, _data_ctrlr("BytesPerMessage", action))
-    return MessageLimits(items, size, overhead_bytes=_message_bytes(action, {field: []}))
+    return MessageLimits(items, size, overhead_bytes=_message_bytes(action, empty))
 
 
 def _data_ctrlr(variable: str, instance: str) -> VariableRef:

@@ -39,8 +39,9 @@ __all__ = ["LocalListKeeper", "push_token", "sync"]
 
 log = logging.getLogger(__name__)
 
-#: Where a station advertises (items per message, bytes per message, entries in all); 2.0.1
-#: states its capacity only as the maxLimit of LocalAuthListCtrlr.Entries, not read here.
+#: Where a station advertises (items per message, bytes per message, entries in all). A 2.0.1
+#: station states its capacity as the maxLimit of LocalAuthListCtrlr.Entries (whose value is
+#: the current count), known only from a stored NotifyReport: never asked with GetVariables.
 _LIMIT_REFS: Final[Mapping[OcppVersion, tuple[VariableRef | None, ...]]] = {
     OcppVersion.V16: (
         VariableRef(LEGACY_COMPONENT, "SendLocalListMaxLength"),
@@ -50,7 +51,7 @@ _LIMIT_REFS: Final[Mapping[OcppVersion, tuple[VariableRef | None, ...]]] = {
     OcppVersion.V201: (
         VariableRef("LocalAuthListCtrlr", "ItemsPerMessage"),
         VariableRef("LocalAuthListCtrlr", "BytesPerMessage"),
-        None,
+        VariableRef("LocalAuthListCtrlr", "Entries"),
     ),
 }
 _TOKEN_TYPES_201: Final = {"RFID": "ISO14443"}
@@ -196,17 +197,20 @@ async def _limits(station: _Station, ctx: ServiceContext) -> tuple[MessageLimits
     wanted = [ref for ref in refs if ref is not None]
     known = await _known(station.id, wanted, ctx)
     if not known:
+        askable = wanted if station.version is OcppVersion.V16 else wanted[:2]
         try:
             found = await device_model.read(
-                station.id, wanted, ctx, station.gateway, timeout_s=station.timeout_s
+                station.id, askable, ctx, station.gateway, timeout_s=station.timeout_s
             )
         except DomainError as error:  # a station that cannot say gets unsplit messages
             log.info("local list of %s: limits unknown: %s", station.id, error)
             found = []
         known = {v.ref.key: v for v in found}
-    items, size, total = (_int(known.get(ref.key)) if ref else None for ref in refs)
+    items, size, entries = (known.get(ref.key) if ref else None for ref in refs)
+    total = _int(entries) if station.version is OcppVersion.V16 else _max_limit(entries)
     empty = _payload(station.version, 0, True, []) | {"localAuthorizationList": []}
-    return MessageLimits(items, size, _json_bytes([2, "0" * 36, "SendLocalList", empty])), total
+    overhead = _json_bytes([2, "0" * 36, "SendLocalList", empty])
+    return MessageLimits(_int(items), _int(size), overhead), total
 
 
 async def _known(
@@ -216,6 +220,12 @@ async def _known(
     async with ctx.uow() as uow:
         stored = await uow.device_model.variables(station_id)
     return {v.ref.key: v for v in stored if v.ref.key in keys}
+
+
+def _max_limit(found: DeviceVariable | None) -> int | None:
+    """The maxLimit characteristic of a 2.0.1 variable, when reported."""
+    limit = (found.characteristics or {}).get("maxLimit") if found is not None else None
+    return int(limit) if isinstance(limit, int | float) and limit > 0 else None
 
 
 def _int(found: DeviceVariable | None) -> int | None:

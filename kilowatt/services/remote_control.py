@@ -11,7 +11,7 @@ Any CSMS→station action of the station's OCPP version can be sent as it is on 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final, Protocol
 
@@ -22,6 +22,7 @@ from kilowatt.services.context import ServiceContext
 
 __all__ = [
     "CSMS_ACTIONS",
+    "NUMBERED_ACTIONS",
     "ChangeAvailability",
     "OcppCall",
     "RemoteStart",
@@ -60,7 +61,19 @@ CSMS_ACTIONS: Final[Mapping[OcppVersion, frozenset[str]]] = {
     ),
 }
 
-_REMOTE_START_ID_MODULUS = 2**31 - 1
+
+#: CSMS-initiated actions whose requests carry a ``requestId`` the station's later reports
+#: name (1.6: the Security Whitepaper's). ``send`` gives one from the store's sequence to a
+#: raw request that has none, and adds it to the answer.
+NUMBERED_ACTIONS: Final[Mapping[OcppVersion, frozenset[str]]] = {
+    OcppVersion.V16: frozenset({"GetLog", "SignedUpdateFirmware"}),
+    OcppVersion.V201: frozenset(
+        """
+        CustomerInformation GetBaseReport GetChargingProfiles GetDisplayMessages GetLog
+        GetMonitoringReport GetReport PublishFirmware UpdateFirmware
+        """.split()
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +97,8 @@ class Request(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RemoteStart:
-    """Start charging for a token; ``remote_start_id`` (2.0.1) defaults to one from the clock."""
+    """Start charging for a token; ``send`` gives ``remote_start_id`` (2.0.1) a fresh one from
+    the store's sequence when it is None, so two starts never share one."""
 
     id_token: str
     evse_id: int | None = None
@@ -96,11 +110,10 @@ class RemoteStart:
             return OcppCall(
                 "RemoteStartTransaction", _some(idTag=self.id_token, connectorId=self.evse_id)
             )
-        start_id = self.remote_start_id
-        if start_id is None:
-            start_id = int(now.timestamp() * 1000) % _REMOTE_START_ID_MODULUS
+        if self.remote_start_id is None:
+            raise InvalidValue("an OCPP 2.0.1 remote start needs a remoteStartId")
         token = {"idToken": self.id_token, "type": self.id_token_type}
-        payload = _some(idToken=token, remoteStartId=start_id, evseId=self.evse_id)
+        payload = _some(idToken=token, remoteStartId=self.remote_start_id, evseId=self.evse_id)
         return OcppCall("RequestStartTransaction", payload)
 
 
@@ -170,14 +183,25 @@ async def send(
     *,
     timeout_s: float,
 ) -> dict[str, Any]:
-    """Send ``request`` to the station in its OCPP version and return its answer (camelCase).
+    """Send ``request`` to the station in its OCPP version and return its answer (camelCase);
+    with the ``requestId`` given when the action has one and the request had none.
 
     Raises UnknownStation, Conflict (no such action in the station's version), InvalidValue
     (the payload breaks the action's schema), StationOffline, StationTimeout, StationRefused.
     """
     version = await _version_of(station_id, ctx)
+    if isinstance(request, RemoteStart) and request.remote_start_id is None:
+        async with ctx.uow() as uow:
+            request = replace(request, remote_start_id=await uow.remote_starts.next_id())
     call = request.for_version(version, ctx.clock.now())
-    return await gateway.call(station_id, call.action, call.payload, timeout_s)
+    numbered = call.action in NUMBERED_ACTIONS[version] and "requestId" not in call.payload
+    if numbered:
+        async with ctx.uow() as uow:
+            call = OcppCall(
+                call.action, {**call.payload, "requestId": await uow.request_ids.next()}
+            )
+    answer = await gateway.call(station_id, call.action, call.payload, timeout_s)
+    return answer | {"requestId": call.payload["requestId"]} if numbered else answer
 
 
 async def _version_of(station_id: str, ctx: ServiceContext) -> OcppVersion:

@@ -1,9 +1,12 @@
 """Reservations: ReserveNow and CancelReservation through ``ports.StationGateway``, the 2.0.1
-ReservationStatusUpdate, and ``ReservationGuard``, the authorizer that keeps a reserved EVSE
-for its token (other tokens get Invalid there until the reservation ends or expires)."""
+ReservationStatusUpdate, ``ReservationGuard``, the authorizer that keeps a reserved EVSE for
+its token (other tokens get Invalid there until the reservation is used, ends or expires; a
+station-wide reservation only where no other EVSE would stay free), and ``use``, called when
+a transaction starts, which marks the reservation it uses USED."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -17,13 +20,15 @@ from kilowatt.domain.errors import (
     UnknownStation,
 )
 from kilowatt.domain.locations import OcppVersion
-from kilowatt.domain.reservations import Reservation, ReservationStatus
+from kilowatt.domain.reservations import Reservation, ReservationStatus, refused, used_by
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, AuthorizationStatus
-from kilowatt.ports import Authorizer, Clock, StationGateway, UnitOfWorkFactory
+from kilowatt.ports import Authorizer, Clock, StationGateway, UnitOfWork, UnitOfWorkFactory
 from kilowatt.services.context import ServiceContext
 
-__all__ = ["ReservationGuard", "Reserve", "cancel", "record_status_update", "reserve"]
+__all__ = ["ReservationGuard", "Reserve", "cancel", "record_status_update", "reserve", "use"]
 
+#: Connector statuses of an EVSE nobody is using (Reserved: kept for station-wide ones).
+_FREE: Final = frozenset({"Available", "Reserved"})
 #: ReservationStatusUpdate statuses (2.0.1) and what they end a reservation as.
 _UPDATES: Final = {"Expired": ReservationStatus.EXPIRED, "Removed": ReservationStatus.CANCELLED}
 
@@ -163,7 +168,44 @@ class ReservationGuard:
             return decision
         async with self._uow() as uow:
             held = await uow.reservations.active(request.station_id)
+            if not held:
+                return decision
+            statuses = await uow.reservations.evse_statuses(request.station_id)
         now = self._clock.now()
-        if any(r.refuses(request.uid, evse_id=request.evse_id, now=now) for r in held):
+        free = _free_evses(statuses, held, now)
+        if refused(held, request.uid, evse_id=request.evse_id, free_evses=free, now=now):
             return Authorization(AuthorizationStatus.INVALID, group_id=decision.group_id)
         return decision
+
+
+def _free_evses(
+    statuses: Mapping[int, Sequence[str]], held: Sequence[Reservation], now: datetime
+) -> set[int]:
+    """EVSEs whose connectors are all free and that no active reservation names."""
+    named = {r.evse_id for r in held if r.status_at(now) is ReservationStatus.ACTIVE}
+    return {
+        evse_id
+        for evse_id, found in statuses.items()
+        if evse_id not in named and all(status in _FREE for status in found)
+    }
+
+
+async def use(
+    uow: UnitOfWork,
+    station_id: str,
+    uid: str | None,
+    *,
+    evse_id: int | None,
+    reservation_id: int | None,
+    now: datetime,
+) -> Reservation | None:
+    """A transaction started (or was authorized) for ``uid`` at ``evse_id``, naming
+    ``reservation_id`` or not: the reservation it uses is staged as USED in ``uow``."""
+    if uid is None and reservation_id is None:
+        return None
+    held = await uow.reservations.active(station_id)
+    found = used_by(held, uid or "", evse_id=evse_id, reservation_id=reservation_id, now=now)
+    if found is not None:
+        found.end(ReservationStatus.USED)
+        uow.reservations.save(found)
+    return found

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import uuid4
 
 from kilowatt.domain.errors import Conflict, UnknownTransaction
-from kilowatt.domain.tokens import Authorization, AuthorizationRequest
+from kilowatt.domain.tokens import Authorization, AuthorizationRequest, AuthorizationStatus
 from kilowatt.domain.transactions import (
     MeterSample,
     Transaction,
@@ -23,6 +23,7 @@ from kilowatt.domain.transactions import (
     TransactionEventType,
 )
 from kilowatt.ports import StationReport, UnitOfWork
+from kilowatt.services import reservations
 from kilowatt.services.authorization import authorize
 from kilowatt.services.context import ServiceContext
 
@@ -89,6 +90,14 @@ async def start_legacy_transaction(
             decision = await authorize(request, ctx.authorizer, uow, this_transaction=existing.pk)
             return int(existing.transaction_id), decision
         decision = await authorize(request, ctx.authorizer, uow)
+        await reservations.use(
+            uow,
+            start.station_id,
+            _accepted(start.id_tag, decision),
+            evse_id=start.connector_id,
+            reservation_id=start.reservation_id,
+            now=now,
+        )
         transaction_id = await uow.transactions.next_legacy_id()
         event = _legacy_started(start, str(transaction_id))
         transaction = Transaction.begin(uuid4().hex, start.station_id, event, now)
@@ -185,12 +194,17 @@ async def record_transaction_event(
     async with ctx.uow() as uow:
         transaction = await uow.transactions.get(station_id, event.transaction_id)
         decision = None
+        # Only the first event names the EVSE; the transaction remembers it.
+        evse_id = event.evse_id or (transaction.evse_id if transaction else None)
         if event.id_token is not None:
-            request = AuthorizationRequest(
-                event.id_token, station_id, event.id_token_type, event.evse_id
-            )
+            request = AuthorizationRequest(event.id_token, station_id, event.id_token_type, evse_id)
             pk = transaction.pk if transaction else None
             decision = await authorize(request, ctx.authorizer, uow, this_transaction=pk)
+        if event.event_type is not TransactionEventType.ENDED:  # a token ending one uses none
+            uid = _accepted(event.id_token, decision) if decision is not None else None
+            await reservations.use(
+                uow, station_id, uid, evse_id=evse_id, reservation_id=event.reservation_id, now=now
+            )
         if transaction is None:
             transaction = Transaction.begin(uuid4().hex, station_id, event, now)
             uow.transactions.add(transaction)
@@ -202,6 +216,11 @@ async def record_transaction_event(
         await uow.commit()
     await ctx.events.publish(uow.collect_events())
     return decision
+
+
+def _accepted(uid: str | None, decision: Authorization) -> str | None:
+    """The token, when it may charge (only then does it use its reservation)."""
+    return uid if decision.status is AuthorizationStatus.ACCEPTED else None
 
 
 def _record(uow: UnitOfWork, transaction: Transaction, event: TransactionEvent) -> None:

@@ -548,6 +548,21 @@ class SimulatedStation(abc.ABC):
         self._emit(f"reservation {reservation_id} for {id_token} on evse {evse_id or 'any'}")
         return "Accepted"
 
+    def use_reservation(self, id_tag: str, connector_id: int) -> int | None:
+        """A transaction for ``id_tag`` starts at ``connector_id``: the reservation it uses
+        (one for that connector first, else one for any), which ends; None if it has none."""
+        mine = [
+            (evse is None, reservation_id)
+            for reservation_id, (evse, token) in self.reservations.items()
+            if token == id_tag and evse in (None, connector_id)
+        ]
+        if not mine:
+            return None
+        reservation_id = min(mine)[1]
+        del self.reservations[reservation_id]
+        self._emit(f"reservation {reservation_id} used by {id_tag}")
+        return reservation_id
+
     def start_remotely(
         self, id_tag: str, connector_id: int | None, remote_start_id: int | None = None
     ) -> str:
@@ -595,9 +610,9 @@ class SimulatedStation(abc.ABC):
             steps += ["Installing", "InstallationFailed" if failure == "install" else "Installed"]
         for status in steps:
             await self._pause_real(self.config.maintenance_step_s)
+            if status == "Installed":  # installed first, then reported (tests read it after)
+                self.installed_firmware = location
             await self._send_firmware_status(status, request_id)
-        if steps[-1] == "Installed":
-            self.installed_firmware = location
         self._emit(f"firmware update from {location}: {steps[-1]}")
 
     def upload_diagnostics(self, location: str, request_id: int | None = None) -> str:

@@ -317,6 +317,7 @@ class SimulatedStationV16(SimulatedStation):
                 id_tag=id_tag,
                 meter_start=meter_start,
                 timestamp=timestamp,
+                reservation_id=self.use_reservation(id_tag, connector_id),
             )
         )
         session.transaction_id = int(result.transaction_id)

@@ -77,6 +77,15 @@ def _seconds_text(seconds: float) -> str:
     return str(round(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
 
 
+def _matches(wanted: list[dict[str, Any]], component: str, variable: str) -> bool:
+    """A GetReport criterion names the component and, optionally, one of its variables."""
+    for item in wanted:
+        named = (item.get("variable") or {}).get("name")
+        if item["component"]["name"] == component and named in (None, variable):
+            return True
+    return False
+
+
 def _data_type(value: str) -> str:
     return "integer" if value.isdecimal() else "string"
 
@@ -176,6 +185,18 @@ class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
         self.station.send_report_later(request_id)
         return call_result.GetBaseReport(status="Accepted")
 
+    @on(Action.get_report)
+    def on_get_report(
+        self, request_id: int, component_variable: list[dict[str, Any]] | None = None, **_: Any
+    ) -> Any:
+        """The variables asked for (all without criteria), as NotifyReport pages later."""
+        self.station.check_items(component_variable or [])
+        data = self.station.report_data(component_variable)
+        if not data:
+            return call_result.GetReport(status="EmptyResultSet")
+        self.station.send_report_later(request_id, data)
+        return call_result.GetReport(status="Accepted")
+
 
 class SimulatedStationV201(SimulatedStation):
     """A charging station speaking OCPP 2.0.1 (subprotocol ``ocpp2.0.1``)."""
@@ -206,10 +227,13 @@ class SimulatedStationV201(SimulatedStation):
             ("LocalAuthListCtrlr", "BytesPerMessage"): str(self.config.bytes_per_message),
         }
 
-    def report_data(self) -> list[dict[str, Any]]:
-        """Every variable as NotifyReport ``reportData`` (camelCase, as sent)."""
+    def report_data(self, wanted: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Every variable (or those ``wanted``: GetReport componentVariable entries, snake_case)
+        as NotifyReport ``reportData`` (camelCase, as sent)."""
         data = []
         for (component, variable), value in self.variables().items():
+            if wanted is not None and not _matches(wanted, component, variable):
+                continue
             instances: tuple[str | None, ...] = (None,)
             if component == "DeviceDataCtrlr":
                 instances = _LIMITED_ACTIONS
@@ -221,20 +245,25 @@ class SimulatedStationV201(SimulatedStation):
                         "component": {"name": component},
                         "variable": name,
                         "variableAttribute": [{"value": value, "mutability": mutability}],
-                        "variableCharacteristics": {
-                            "dataType": _data_type(value),
-                            "supportsMonitoring": False,
-                        },
+                        "variableCharacteristics": self._characteristics(
+                            component, variable, value
+                        ),
                     }
                 )
         return data
 
-    def send_report_later(self, request_id: int) -> None:
-        """NotifyReport pages of at most ``items_per_message`` entries, after the answer."""
-        self._follow_up(self._send_report(request_id), "NotifyReport")
+    def _characteristics(self, component: str, variable: str, value: str) -> dict[str, Any]:
+        found: dict[str, Any] = {"dataType": _data_type(value), "supportsMonitoring": False}
+        if (component, variable) == ("LocalAuthListCtrlr", "Entries"):
+            found["maxLimit"] = self.config.local_list_max_length  # the list's capacity
+        return found
 
-    async def _send_report(self, request_id: int) -> None:
-        data = self.report_data()
+    def send_report_later(self, request_id: int, data: list[dict[str, Any]] | None = None) -> None:
+        """NotifyReport pages of at most ``items_per_message`` entries, after the answer."""
+        self._follow_up(self._send_report(request_id, data), "NotifyReport")
+
+    async def _send_report(self, request_id: int, data: list[dict[str, Any]] | None) -> None:
+        data = self.report_data() if data is None else data
         size = self.config.items_per_message
         pages = [data[start : start + size] for start in range(0, len(data), size)]
         for seq_no, page in enumerate(pages):
@@ -437,6 +466,7 @@ class SimulatedStationV201(SimulatedStation):
         id_token: str | None = None,
         meter_value: list[Any] | None = None,
         evse: bool = False,
+        reservation_id: int | None = None,
     ) -> Any | None:
         """Send (or queue) a TransactionEvent; seqNo is taken when it is sent or queued."""
         when = timestamp if timestamp is not None else utc_now()
@@ -463,6 +493,7 @@ class SimulatedStationV201(SimulatedStation):
                     if id_token is not None
                     else None
                 ),
+                reservation_id=reservation_id,
             )
 
         return await self._send_transaction_message(build)
@@ -483,7 +514,12 @@ class SimulatedStationV201(SimulatedStation):
             session.id_tag = id_tag
             trigger = "Authorized" if session.remote_start_id is None else "RemoteStart"
             response = await self._transaction_event(
-                connector, session, "Updated", trigger, id_token=id_tag
+                connector,
+                session,
+                "Updated",
+                trigger,
+                id_token=id_tag,
+                reservation_id=self.use_reservation(id_tag, connector_id),
             )
             info = getattr(response, "id_token_info", None) or {}
             status = info.get("status", "Accepted")

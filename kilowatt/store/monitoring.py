@@ -109,6 +109,9 @@ class MaintenanceRepository(_Repository):
     def add(self, window: MaintenanceWindow) -> None:
         self._stage(self._sql.insert(tables.maintenance_windows, _window_row(window)))
 
+    def save(self, window: MaintenanceWindow) -> None:
+        self._stage(self._sql.upsert(tables.maintenance_windows, _window_row(window)))
+
     def delete(self, window_id: str) -> None:
         self._stage(self._sql.delete(tables.maintenance_windows, {"id": window_id}))
 

@@ -11,7 +11,12 @@ from kilowatt.domain.remote_starts import RemoteStartRecord
 from kilowatt.store import tables
 from kilowatt.store.repositories import StoreContext, _Repository
 
-__all__ = ["RemoteStartRepository", "find_remote_start", "next_sequence_value"]
+__all__ = [
+    "RemoteStartRepository",
+    "RequestIdSequence",
+    "find_remote_start",
+    "next_sequence_value",
+]
 
 _FIELDS = (
     "id",
@@ -22,6 +27,13 @@ _FIELDS = (
     "station_status",
     "transaction_id",
 )
+
+
+class RequestIdSequence(_Repository):
+    """OCPP ``requestId`` values from ``id_allocations`` ("request_id"), one per request."""
+
+    async def next(self) -> int:
+        return await next_sequence_value(self._context, "request_id")
 
 
 class RemoteStartRepository(_Repository):

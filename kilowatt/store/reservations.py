@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +32,16 @@ class ReservationRepository(_Repository):
             select(t).where(t.c.station_id == station_id, t.c.status == "ACTIVE")
         )
         return [reservation_from_row(row) for row in rows]
+
+    async def evse_statuses(self, station_id: str) -> Mapping[int, Sequence[str]]:
+        t = tables.connector_statuses
+        rows = await self._context.fetch_all(
+            select(t.c.evse_id, t.c.status).where(t.c.station_id == station_id, t.c.evse_id > 0)
+        )
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            found.setdefault(int(row["evse_id"]), []).append(str(row["status"]))
+        return found
 
     def save(self, reservation: Reservation) -> None:
         row = {name: getattr(reservation, name) for name in _FIELDS}

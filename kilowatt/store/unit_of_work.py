@@ -14,7 +14,7 @@ from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.device_model import DeviceModelRepository
 from kilowatt.store.drivers import DriverRepository
 from kilowatt.store.local_lists import LocalListRepository
-from kilowatt.store.remote_starts import RemoteStartRepository
+from kilowatt.store.remote_starts import RemoteStartRepository, RequestIdSequence
 from kilowatt.store.repositories import (
     ApiKeyRepository,
     LocationRepository,
@@ -106,6 +106,10 @@ class SqlUnitOfWork:
     @cached_property
     def remote_starts(self) -> RemoteStartRepository:
         return RemoteStartRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def request_ids(self) -> RequestIdSequence:
+        return RequestIdSequence(self._context, self._writes, self._touched)
 
     @cached_property
     def drivers(self) -> DriverRepository:

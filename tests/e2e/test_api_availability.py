@@ -86,3 +86,66 @@ async def test_availability_of_a_known_day_is_exact(
     without = await api.get("/api/v1/availability", params=day | {"station_id": "CP-MON-6"})
     assert without.json()["seconds_down"] == 5400
     assert without.json()["seconds_up"] == 73800 + 7200
+
+
+async def test_moving_or_cancelling_announced_maintenance_changes_the_uptime_exactly(
+    monitored: RunningServer, api: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    """Faulted 06:00-06:30. Maintenance 20:00-22:00: 77400 s up / 79200 s = 97.727 %; moved
+    to 06:15-08:15 it hides the last 15 faulted minutes: 78300 / 79200 = 98.864 %;
+    cancelled: 84600 / 86400 = 97.917 %."""
+    await register_station(api, "CP-MW")
+    async with station_16(monitored.ocpp_url, "CP-MW") as cp:
+        await cp.call(BOOT, suppress=False)
+        await cp.call(status(1, "Available", DAY - timedelta(hours=1)), suppress=False)
+        await cp.call(status(1, "Faulted", DAY + timedelta(hours=6)), suppress=False)
+        await cp.call(status(1, "Available", DAY + timedelta(hours=6.5)), suppress=False)
+    announced = await api.post(
+        "/api/v1/maintenance-windows",
+        json={
+            "station_id": "CP-MW",
+            "starts_at": "2025-06-01T20:00:00Z",
+            "ends_at": "2025-06-01T22:00:00Z",
+            "reason": "replace the cable",
+        },
+    )
+    window = f"/api/v1/maintenance-windows/{announced.json()['id']}"
+    clock.advance(timedelta(hours=20))
+    day = {"from": "2025-06-01T00:00:00Z", "to": "2025-06-02T00:00:00Z"}
+
+    async def uptime() -> tuple[str, int, int, int]:
+        found = await api.get("/api/v1/availability", params=day | {"station_id": "CP-MW"})
+        body = found.json()
+        return (
+            body["uptime_percent"],
+            body["seconds_up"],
+            body["seconds_down"],
+            body["seconds_excluded"],
+        )
+
+    assert await uptime() == ("97.727", 77400, 1800, 7200)
+
+    moved = await api.patch(
+        window, json={"starts_at": "2025-06-01T06:15:00Z", "ends_at": "2025-06-01T08:15:00Z"}
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["starts_at"], moved.json()["reason"]) == (
+        "2025-06-01T06:15:00Z",
+        "replace the cable",
+    )
+    assert await uptime() == ("98.864", 78300, 900, 7200)
+
+    renamed = await api.patch(window, json={"reason": "replace the cable and the RCD"})
+    assert renamed.json()["ends_at"] == "2025-06-01T08:15:00Z"
+    assert await uptime() == ("98.864", 78300, 900, 7200)
+    backwards = await api.patch(window, json={"ends_at": "2025-06-01T06:00:00Z"})
+    no_evse = await api.patch(window, json={"evse_id": 9})
+    unknown = await api.patch("/api/v1/maintenance-windows/nope", json={"reason": "x"})
+    assert (backwards.status_code, no_evse.status_code, unknown.status_code) == (422, 404, 404)
+    assert await uptime() == ("98.864", 78300, 900, 7200), "a refused edit changes nothing"
+
+    cancelled = await api.delete(window)
+    assert cancelled.status_code == 204
+    assert await uptime() == ("97.917", 84600, 1800, 0)
+    listed = await api.get("/api/v1/maintenance-windows", params=day)
+    assert listed.json() == []

@@ -5,6 +5,7 @@ them), and lists are split as the station advertises."""
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -277,3 +278,108 @@ async def test_a_bulk_setting_needs_a_selector_and_an_unknown_station_is_404(
     assert empty.status_code == 422
     assert (await api.get("/api/v1/stations/NOPE/configuration")).status_code == 404
     assert (await api.post("/api/v1/stations/NOPE/configuration/refresh")).status_code == 404
+
+
+async def test_a_v201_get_report_is_split_as_advertised_and_every_page_is_kept(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await register_station(api, "DMREP")
+    criteria = [
+        {"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval"},
+        {"component": "SampledDataCtrlr"},  # the whole component: three variables
+        {"component": "TxCtrlr", "variable": "TxStartPoint"},
+        {"component": "EVSE"},
+        {"component": "LocalAuthListCtrlr", "variable": "Enabled"},
+    ]
+    async with simulated(server, "DMREP", "2.0.1", items_per_message=2):
+        await api.post("/api/v1/stations/DMREP/configuration/refresh")
+        await eventually(lambda: configuration(api, "DMREP"), lambda found: len(found) > 9)
+        before = len((await api.get("/api/v1/stations/DMREP/reports")).json())
+        response = await api.post(
+            "/api/v1/stations/DMREP/configuration/report", json={"variables": criteria}
+        )
+
+        async def pages() -> list[Json]:
+            found = await api.get("/api/v1/stations/DMREP/reports", params={"limit": 100})
+            return [p for p in found.json() if p["payload"]["requestId"] in request_ids]
+
+        request_ids = set(response.json()["request_ids"])
+        reported = await eventually(pages, lambda found: len(found) == 4)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "Accepted"
+    assert [(p["status"], p["criteria"]) for p in body["parts"]] == [
+        ("Accepted", 2),
+        ("Accepted", 2),
+        ("Accepted", 1),
+    ]
+    assert len(request_ids) == 3, "one requestId per GetReport"
+    messages = await sent(api, "DMREP", "GetReport")
+    assert [len(m["request"]["componentVariable"]) for m in messages] == [2, 2, 1]
+    assert [m["request"]["requestId"] for m in messages] == body["request_ids"]
+    assert before > 0
+    variables = {
+        (data["component"]["name"], data["variable"]["name"])
+        for page in reported
+        for data in page["payload"]["reportData"]
+    }
+    assert variables == {
+        ("OCPPCommCtrlr", "HeartbeatInterval"),
+        ("SampledDataCtrlr", "TxUpdatedInterval"),
+        ("SampledDataCtrlr", "TxUpdatedMeasurands"),
+        ("SampledDataCtrlr", "TxEndedMeasurands"),
+        ("TxCtrlr", "TxStartPoint"),
+        ("EVSE", "Count"),
+        ("LocalAuthListCtrlr", "Enabled"),
+    }
+    stored = await configuration(api, "DMREP", component="EVSE")
+    assert [(v["variable"], v["source"]) for v in stored] == [("Count", "NotifyReport")]
+
+
+async def test_get_report_is_refused_on_a_v16_station(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await register_station(api, "DMREP16")
+    async with simulated(server, "DMREP16", "1.6"):
+        response = await api.post(
+            "/api/v1/stations/DMREP16/configuration/report",
+            json={"variables": [{"component": "EVSE"}]},
+        )
+    assert response.status_code == 409, response.text
+
+
+async def test_get_report_criteria_are_also_split_by_bytes_per_message(
+    server: RunningServer, api: httpx.AsyncClient
+) -> None:
+    await register_station(api, "DMBYTES")
+    criteria = [
+        {"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval"},
+        {"component": "SampledDataCtrlr", "variable": "TxUpdatedInterval"},
+        {"component": "SampledDataCtrlr", "variable": "TxUpdatedMeasurands"},
+        {"component": "TxCtrlr", "variable": "TxStopPoint"},
+    ]
+    async with simulated(server, "DMBYTES", "2.0.1", bytes_per_message=260):
+        await api.post("/api/v1/stations/DMBYTES/configuration/refresh")
+        await eventually(lambda: configuration(api, "DMBYTES"), lambda found: len(found) > 9)
+        response = await api.post(
+            "/api/v1/stations/DMBYTES/configuration/report", json={"variables": criteria}
+        )
+
+    assert response.status_code == 200, response.text
+    wire = [
+        {"component": {"name": c["component"]}, "variable": {"name": c["variable"]}}
+        for c in criteria
+    ]
+
+    async def requests() -> list[Json]:
+        return [m["request"] for m in await sent(api, "DMBYTES", "GetReport")]
+
+    def asked(found: list[Json]) -> list[Json]:
+        return [c for m in found for c in m["componentVariable"]]
+
+    messages = await eventually(requests, lambda found: len(asked(found)) == len(wire))
+    frames = [json.dumps([2, "0" * 36, "GetReport", m], separators=(",", ":")) for m in messages]
+    assert len(messages) > 1 and all(len(frame) <= 260 for frame in frames), frames
+    assert asked(messages) == wire
+    assert response.json()["status"] == "Accepted"

@@ -128,3 +128,38 @@ async def test_syncing_an_offline_station_is_409_and_marks_its_list_pending(
     response = await api.post("/api/v1/stations/LL4/local-list/sync")
     assert response.status_code == 409
     assert (await held(api, "LL4"))["pending"] is True
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_full_list_holds_no_more_entries_than_the_station_can_keep(
+    server: RunningServer, api: httpx.AsyncClient, version: str
+) -> None:
+    """1.6 LocalAuthListMaxLength; 2.0.1 the maxLimit of LocalAuthListCtrlr.Entries, as the
+    stored device model (a NotifyReport) has it."""
+    await register_station(api, "LLCAP")
+    for tag in TAGS:
+        await register_token(api, tag)
+    config = {"items_per_message": 2, "local_list_max_length": 3}
+    async with simulated(server, "LLCAP", version, **config) as station:
+        await api.post("/api/v1/stations/LLCAP/configuration/refresh")
+
+        simulated_station: Any = station
+        every = (
+            simulated_station.report_data()
+            if version == "2.0.1"
+            else simulated_station.configuration()
+        )
+
+        async def stored() -> list[Any]:
+            found = await api.get("/api/v1/stations/LLCAP/configuration")
+            return list(found.json())
+
+        await eventually(stored, lambda found: len(found) == len(every))
+        synced = await api.post("/api/v1/stations/LLCAP/local-list/sync")
+        station_list = dict(station.local_list)
+
+    assert synced.status_code == 200, synced.text
+    assert (synced.json()["entries"], synced.json()["last_status"]) == (3, "Accepted")
+    assert station_list == dict.fromkeys(TAGS[:3], "Accepted")
+    requests = [m["request"] for m in await sent(api, "LLCAP", "SendLocalList")]
+    assert [len(r["localAuthorizationList"]) for r in requests] == [2, 1]

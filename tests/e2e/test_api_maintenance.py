@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.conftest import RunningServer, free_port
+from kilowatt.adapters.clock import FixedClock
+from tests.conftest import RunningServer, free_port, settings_for
 from tests.e2e.test_api_device_model import simulated
 from tests.support import eventually, register_station
 
@@ -155,3 +157,41 @@ async def test_a_station_reboots_on_reset_and_boots_again(
     assert (station.stats.reboots, station.stats.boots, station.stats.connections) == (1, 2, 2)
     assert after["last_boot_at"] > before["last_boot_at"]
     assert online
+
+
+async def test_request_ids_never_collide_even_on_a_clock_that_stands_still(
+    database_url: str,
+) -> None:
+    """Firmware, diagnostics, base report (also sent raw, without a requestId) and GetReport
+    requests sent at the same instant each get their own requestId (from the store's
+    sequence, not from the clock)."""
+    running = RunningServer(
+        settings_for(database_url), FixedClock(datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC))
+    )
+    await running.start()
+    try:
+        async with running.client() as api:
+            await register_station(api, "RQ1")
+            async with simulated(running, "RQ1", "2.0.1", **STEP):
+                answers = await asyncio.gather(
+                    api.post("/api/v1/stations/RQ1/firmware", json={"location": "https://fw/1"}),
+                    api.post("/api/v1/stations/RQ1/firmware", json={"location": "https://fw/2"}),
+                    api.post("/api/v1/stations/RQ1/diagnostics", json={"location": "https://up"}),
+                    api.post("/api/v1/stations/RQ1/configuration/refresh"),
+                    api.post(
+                        "/api/v1/stations/RQ1/commands/GetBaseReport",
+                        json={"reportBase": "FullInventory"},
+                    ),
+                )
+                report = await api.post(
+                    "/api/v1/stations/RQ1/configuration/report",
+                    json={"variables": [{"component": "EVSE"}]},
+                )
+    finally:
+        await running.stop()
+
+    assert all(answer.status_code == 200 for answer in answers), [a.text for a in answers]
+    ids = [answers[0].json()["requestId"], answers[1].json()["requestId"]]
+    ids += [answers[2].json()["requestId"], answers[3].json()["request_id"]]
+    ids += [answers[4].json()["requestId"], *report.json()["request_ids"]]
+    assert len(set(ids)) == len(ids) == 6, ids

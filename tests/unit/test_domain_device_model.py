@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from kilowatt.domain.device_model import (
     LEGACY_COMPONENT,
     DeviceVariable,
+    ReportCriterion,
     VariableRef,
     from_configuration_keys,
     from_get_variable_results,
@@ -110,3 +113,26 @@ def test_only_accepted_get_variable_results_are_values_and_they_keep_the_known_m
     ]
     found = from_get_variable_results(results, NOW, known)
     assert found == [DeviceVariable(ref, "60", "ReadWrite", NOW, "GetVariables")]
+
+
+@pytest.mark.parametrize(
+    ("criterion", "wire"),
+    [
+        (ReportCriterion("EVSE"), {"component": {"name": "EVSE"}}),
+        (
+            ReportCriterion("Connector", evse_id=1, connector_id=2),
+            {"component": {"name": "Connector", "evse": {"id": 1, "connectorId": 2}}},
+        ),
+        (
+            ReportCriterion("DeviceDataCtrlr", "ItemsPerMessage", variable_instance="GetReport"),
+            {
+                "component": {"name": "DeviceDataCtrlr"},
+                "variable": {"name": "ItemsPerMessage", "instance": "GetReport"},
+            },
+        ),
+    ],
+)
+def test_a_report_criterion_names_a_component_or_one_of_its_variables(
+    criterion: ReportCriterion, wire: dict[str, object]
+) -> None:
+    assert criterion.to_wire() == wire

@@ -13,6 +13,7 @@ from kilowatt.api.schemas import (
     EvseAvailabilityPublic,
     MaintenanceCreate,
     MaintenancePublic,
+    MaintenanceUpdate,
     UptimePublic,
 )
 from kilowatt.domain.availability import Period
@@ -68,6 +69,17 @@ async def list_maintenance(
     return [MaintenancePublic.of(window) for window in found]
 
 
+@router.patch("/maintenance-windows/{window_id}")
+async def edit_maintenance(
+    window_id: str, body: MaintenanceUpdate, backend: BackendDep
+) -> MaintenancePublic:
+    """Move or re-scope an announced window; availability follows (404, 422 when it would end
+    before it starts)."""
+    window = await availability.edit_maintenance(window_id, body.to_change(), backend.ctx)
+    return MaintenancePublic.of(window)
+
+
 @router.delete("/maintenance-windows/{window_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def cancel_maintenance(window_id: str, backend: BackendDep) -> None:
+    """Cancel an announced window: its time counts again in availability."""
     await availability.cancel_maintenance(window_id, backend.ctx)

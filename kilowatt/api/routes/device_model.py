@@ -8,13 +8,15 @@ from kilowatt.api.deps import BackendDep, KnownStation, Limit, Offset
 from kilowatt.api.schemas.device_model import (
     BulkSetting,
     RefreshPublic,
+    ReportIn,
+    ReportPublic,
     SetOutcomePublic,
     SettingsIn,
     StationOutcomePublic,
     VariablePublic,
     VariablesIn,
 )
-from kilowatt.services import device_model
+from kilowatt.services import device_model, device_reports
 
 router = APIRouter(tags=["device model"])
 
@@ -43,6 +45,21 @@ async def refresh(station: KnownStation, backend: BackendDep) -> RefreshPublic:
         station.id, backend.ctx, backend.gateway, timeout_s=backend.call_timeout_s
     )
     return RefreshPublic.of(done)
+
+
+@router.post("/stations/{station_id}/configuration/report")
+async def report(station: KnownStation, body: ReportIn, backend: BackendDep) -> ReportPublic:
+    """2.0.1 GetReport for these components/variables, split as the station advertises (one
+    requestId per part); the NotifyReport pages of every part are stored as they arrive."""
+    done = await device_reports.report(
+        station.id,
+        [item.to_criterion() for item in body.variables],
+        backend.ctx,
+        backend.gateway,
+        timeout_s=backend.call_timeout_s,
+        component_criteria=body.component_criteria,
+    )
+    return ReportPublic.of(done)
 
 
 @router.post("/stations/{station_id}/configuration/read")

@@ -14,7 +14,7 @@ from kilowatt.api.schemas.maintenance import (
     UploadIn,
 )
 from kilowatt.ports import StationReport
-from kilowatt.services import remote_control
+from kilowatt.services import device_model, remote_control
 from kilowatt.services.maintenance import (
     DIAGNOSTICS_REPORTS,
     FIRMWARE_REPORTS,
@@ -24,19 +24,13 @@ from kilowatt.services.maintenance import (
 
 router = APIRouter(tags=["maintenance"])
 
-_REQUEST_ID_MODULUS = 2**31 - 1
-
-
-def _request_id(backend: Backend) -> int:
-    return int(backend.ctx.clock.now().timestamp() * 1000) % _REQUEST_ID_MODULUS
-
 
 @router.post("/stations/{station_id}/firmware")
 async def update_firmware(
     station: KnownStation, body: FirmwareUpdateIn, backend: BackendDep
 ) -> dict[str, Any]:
     """UpdateFirmware; the answer (2.0.1: a status) with the ``requestId`` its reports carry."""
-    request_id = _request_id(backend)
+    request_id = await device_model.next_request_id(backend.ctx)
     retrieve_at = body.retrieve_at or backend.ctx.clock.now()
     request = UpdateFirmware(body.location, retrieve_at, request_id)
     answer = await remote_control.send(
@@ -58,7 +52,7 @@ async def upload_diagnostics(
     station: KnownStation, body: UploadIn, backend: BackendDep
 ) -> dict[str, Any]:
     """GetDiagnostics (1.6: answers the file name) or GetLog DiagnosticsLog (2.0.1)."""
-    request_id = _request_id(backend)
+    request_id = await device_model.next_request_id(backend.ctx)
     answer = await remote_control.send(
         station.id,
         UploadDiagnostics(body.location, request_id),

@@ -25,6 +25,7 @@ from kilowatt.api.schemas.monitoring import (
     EvseAvailabilityPublic,
     MaintenanceCreate,
     MaintenancePublic,
+    MaintenanceUpdate,
     UptimePublic,
 )
 from kilowatt.api.schemas.stations import (
@@ -73,6 +74,7 @@ __all__ = [
     "LocationUpdate",
     "MaintenanceCreate",
     "MaintenancePublic",
+    "MaintenanceUpdate",
     "MeterSamplePublic",
     "OcppMessagePublic",
     "RegularHoursModel",

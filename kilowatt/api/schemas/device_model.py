@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
 from kilowatt.api.schemas.base import Input
-from kilowatt.domain.device_model import DeviceVariable, StationSelector, VariableRef
+from kilowatt.domain.device_model import (
+    DeviceVariable,
+    ReportCriterion,
+    StationSelector,
+    VariableRef,
+)
 from kilowatt.services.device_model import Refresh, SetOutcome, Setting, StationOutcome
+from kilowatt.services.device_reports import ReportRequest
 
 __all__ = [
     "BulkSetting",
+    "CriterionIn",
     "RefreshPublic",
+    "ReportIn",
+    "ReportPublic",
     "SelectorIn",
     "SetOutcomePublic",
     "SettingIn",
@@ -53,6 +62,59 @@ class VariableIn(Input):
 
 class VariablesIn(Input):
     variables: list[VariableIn] = Field(min_length=1, max_length=1000)
+
+
+class CriterionIn(Input):
+    """A GetReport ``componentVariable``: a component, or one of its variables."""
+
+    component: str = _NAME
+    component_instance: str | None = Field(None, max_length=50)
+    evse_id: int | None = Field(None, ge=0)
+    connector_id: int | None = Field(None, ge=0)
+    variable: str | None = Field(None, min_length=1, max_length=50)
+    variable_instance: str | None = Field(None, max_length=50)
+
+    def to_criterion(self) -> ReportCriterion:
+        return ReportCriterion(
+            self.component,
+            self.variable,
+            self.component_instance,
+            self.evse_id,
+            self.connector_id,
+            self.variable_instance,
+        )
+
+
+class ReportIn(Input):
+    """What to report (nothing: every variable); ``component_criteria`` narrows it further
+    (Active, Available, Enabled, Problem)."""
+
+    variables: list[CriterionIn] = Field(default_factory=list, max_length=1000)
+    component_criteria: list[Literal["Active", "Available", "Enabled", "Problem"]] = Field(
+        default_factory=list, max_length=4
+    )
+
+
+class ReportPartPublic(BaseModel):
+    request_id: int
+    status: str
+    criteria: int
+
+
+class ReportPublic(BaseModel):
+    """The merged answer of the GetReport requests; pages arrive as NotifyReports."""
+
+    status: str
+    request_ids: list[int]
+    parts: list[ReportPartPublic]
+
+    @classmethod
+    def of(cls, done: ReportRequest) -> Self:
+        parts = [
+            ReportPartPublic(request_id=p.request_id, status=p.status, criteria=p.criteria)
+            for p in done.parts
+        ]
+        return cls(status=done.status, request_ids=done.request_ids, parts=parts)
 
 
 class SettingIn(VariableIn):

@@ -10,6 +10,7 @@ from kilowatt.api.schemas.base import Input
 from kilowatt.domain.alerts import Alert, AlertKind, AlertState
 from kilowatt.domain.availability import MaintenanceWindow, Uptime
 from kilowatt.ports import EvseRef
+from kilowatt.services.availability import MaintenanceChange
 
 __all__ = [
     "AlertPublic",
@@ -17,6 +18,7 @@ __all__ = [
     "EvseAvailabilityPublic",
     "MaintenanceCreate",
     "MaintenancePublic",
+    "MaintenanceUpdate",
     "UptimePublic",
 ]
 
@@ -81,6 +83,24 @@ class MaintenanceCreate(Input):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     reason: str = Field(min_length=1, max_length=255)
+
+
+class MaintenanceUpdate(Input):
+    """Fields to change; those left out stay. ``evse_id`` null: the whole station."""
+
+    evse_id: int | None = Field(default=None, ge=1)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    reason: str | None = Field(default=None, min_length=1, max_length=255)
+
+    def to_change(self) -> MaintenanceChange:
+        return MaintenanceChange(
+            self.starts_at,
+            self.ends_at,
+            self.reason,
+            self.evse_id,
+            change_evse="evse_id" in self.model_fields_set,
+        )
 
 
 class MaintenancePublic(BaseModel):

@@ -31,7 +31,7 @@ class ReservationPublic(BaseModel):
     id_token: str
     expires_at: datetime
     created_at: datetime
-    status: str  # ACTIVE, REJECTED, CANCELLED, EXPIRED
+    status: str  # ACTIVE, REJECTED, CANCELLED, EXPIRED, USED (a transaction of its token began)
     station_status: str | None  # the station's answer to ReserveNow
 
     @classmethod

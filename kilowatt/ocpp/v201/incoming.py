@@ -91,6 +91,7 @@ class StationSession201(Session, ChargePoint):  # type: ignore[misc]
         offline: bool = False,
         evse: dict[str, Any] | None = None,
         id_token: dict[str, Any] | None = None,
+        reservation_id: int | None = None,
         **_: Any,
     ) -> result.TransactionEvent:
         event = TransactionEvent(
@@ -108,6 +109,7 @@ class StationSession201(Session, ChargePoint):  # type: ignore[misc]
             stopped_reason=transaction_info.get("stopped_reason"),
             remote_start_id=transaction_info.get("remote_start_id"),
             samples=meter_samples(meter_value or []),
+            reservation_id=reservation_id,
         )
         decision = await transactions.record_transaction_event(self.id, event, self.ctx)
         info = id_token_info(decision) if decision is not None else None
