@@ -7,6 +7,11 @@ total captured at the CDR, the rest released, refunds by an operator.
 
 Amounts are integers in the currency's minor unit (cents): ``to_minor`` converts a Decimal
 total exactly, and refuses what does not fit (never rounds money silently).
+
+A long session may hold more than once (a top-up when the cost nears what is held): the CDR
+total is then spread over the holds in order (``split``), so the captures add up to exactly
+the total. What the provider reports (a webhook, a poll) only ever moves a payment forward
+(``observe``): a late or replayed report cannot undo a capture or a release.
 """
 
 from __future__ import annotations
@@ -18,7 +23,15 @@ from enum import StrEnum
 
 from kilowatt.domain.errors import Conflict, DomainError, InvalidValue
 
-__all__ = ["Payment", "PaymentDeclined", "PaymentState", "to_minor"]
+__all__ = [
+    "HoldKind",
+    "Payment",
+    "PaymentDeclined",
+    "PaymentRefund",
+    "PaymentState",
+    "split",
+    "to_minor",
+]
 
 # ISO 4217 minor units of the currencies we expect; others have 2.
 _EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "HUF": 2, "KWD": 3, "BHD": 3}
@@ -33,6 +46,12 @@ class PaymentState(StrEnum):
     CAPTURED = "captured"
     REFUNDED = "refunded"
     RELEASED = "released"
+
+
+class HoldKind(StrEnum):
+    START = "start"  # placed before the station is asked to start
+    TOP_UP = "top_up"  # placed while the session runs, as its cost nears what is held
+    SHORTFALL = "shortfall"  # the part of a CDR total above all the holds, charged at the end
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -63,6 +82,15 @@ class Payment:
     refunded_minor: int = 0
     transaction_pk: str | None = None
     cdr_id: str | None = None
+    kind: HoldKind = HoldKind.START
+    station_id: str | None = None
+    evse_id: int | None = None
+    remote_start_id: int | None = None
+
+    @property
+    def is_final(self) -> bool:
+        """Nothing more will happen to it on its own (refunds aside)."""
+        return self.state is not PaymentState.AUTHORIZED
 
     @property
     def refundable_minor(self) -> int:
@@ -92,3 +120,47 @@ class Payment:
         if self.refunded_minor == self.captured_minor:
             self.state = PaymentState.REFUNDED
         self.updated_at = now
+
+    def observe(self, status: str, received_minor: int, now: datetime) -> bool:
+        """What the provider reports (PaymentIntent ``status`` and the amount it received);
+        True when that moved the payment forward. Never moves it back."""
+        if self.state is not PaymentState.AUTHORIZED:
+            return False
+        if status == "succeeded":
+            self.captured_minor = min(received_minor, self.authorized_minor)
+            self.state = PaymentState.CAPTURED if received_minor else PaymentState.RELEASED
+        elif status == "canceled":
+            self.state = PaymentState.RELEASED
+        else:
+            return False
+        self.updated_at = now
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRefund:
+    """Money given back from one payment, against a CDR, asked for by an operator."""
+
+    id: str
+    payment_id: str
+    cdr_id: str | None
+    amount_minor: int
+    reference: str  # the provider's refund id
+    idempotency_key: str
+    requested_by: str
+    created_at: datetime
+    reason: str | None = None
+
+
+def split(total_minor: int, available_minor: list[int]) -> list[int]:
+    """Spread ``total_minor`` over parts with room ``available_minor``, first parts first;
+    the shares add up to the total exactly (the caller covers any rest left over).
+
+    >>> split(6000, [5000, 5000])
+    [5000, 1000]
+    """
+    shares = []
+    for room in available_minor:
+        share = min(room, total_minor - sum(shares))
+        shares.append(max(share, 0))
+    return shares
