@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
 from kilowatt.domain.errors import Conflict, DomainError, InvalidValue
@@ -31,6 +31,7 @@ __all__ = [
     "PaymentState",
     "split",
     "to_minor",
+    "to_minor_up",
 ]
 
 # ISO 4217 minor units of the currencies we expect; others have 2.
@@ -66,6 +67,16 @@ def to_minor(amount: Decimal, currency: str) -> int:
     return int(scaled)
 
 
+def to_minor_up(amount: Decimal, currency: str) -> int:
+    """An estimate in minor units, rounded up (to hold against, never to charge).
+
+    >>> to_minor_up(Decimal("4.2412"), "EUR")
+    425
+    """
+    scaled = amount.scaleb(_EXPONENTS.get(currency, 2)).to_integral_value(ROUND_CEILING)
+    return max(int(scaled), 0)
+
+
 @dataclass(slots=True)
 class Payment:
     """One session's payment; ``reference`` is the provider's id (a Stripe PaymentIntent)."""
@@ -86,6 +97,7 @@ class Payment:
     station_id: str | None = None
     evse_id: int | None = None
     remote_start_id: int | None = None
+    idempotency_key: str = ""  # the one the hold was placed with
 
     @property
     def is_final(self) -> bool:
@@ -107,6 +119,12 @@ class Payment:
         self.captured_minor = amount_minor
         self.state = PaymentState.CAPTURED if amount_minor else PaymentState.RELEASED
         self.cdr_id, self.updated_at = cdr_id, now
+
+    def release(self, now: datetime) -> None:
+        """Give the whole hold back (the start did not happen)."""
+        if self.state is not PaymentState.AUTHORIZED:
+            raise Conflict(f"payment {self.id} is {self.state}, not authorized")
+        self.state, self.updated_at = PaymentState.RELEASED, now
 
     def refund(self, amount_minor: int, now: datetime) -> None:
         """Give back part or all of what was captured, never more."""
@@ -159,7 +177,7 @@ def split(total_minor: int, available_minor: list[int]) -> list[int]:
     >>> split(6000, [5000, 5000])
     [5000, 1000]
     """
-    shares = []
+    shares: list[int] = []
     for room in available_minor:
         share = min(room, total_minor - sum(shares))
         shares.append(max(share, 0))

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from kilowatt.domain.errors import Conflict, InvalidValue
-from kilowatt.domain.payments import Payment, PaymentState, split, to_minor
+from kilowatt.domain.payments import Payment, PaymentState, split, to_minor, to_minor_up
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -99,3 +99,8 @@ def test_a_cancelled_hold_is_released() -> None:
     payment = held()
     assert payment.observe("canceled", 0, NOW)
     assert payment.state is PaymentState.RELEASED and payment.is_final
+
+
+def test_a_running_cost_is_held_against_rounded_up() -> None:
+    assert to_minor_up(Decimal("4.2412"), "EUR") == 425
+    assert to_minor_up(Decimal("4.24"), "EUR") == 424
