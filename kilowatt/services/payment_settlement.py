@@ -2,9 +2,10 @@
 
 ``settle``: the CDR total (incl. VAT, in minor units) is spread over the session's holds in
 order; each hold is captured for its share and the rest of it released (a zero share
-releases it all). Should the total exceed every hold (a top-up was refused), the rest is
-charged apart (a SHORTFALL hold captured at once), so the captures add up to exactly the
-CDR total. Settling twice changes nothing: only authorized holds are touched.
+releases it all). Should the total exceed every hold (a top-up was refused, a hold was
+released or expired), the rest is charged apart (a SHORTFALL hold captured at once), so the
+captures add up to exactly the CDR total. Settling twice changes nothing: what was captured
+already counts, and the shortfall's idempotency key is the CDR's.
 
 ``reconcile`` asks the provider about every authorized payment (a webhook may be lost) and
 then settles those whose CDR was issued while nothing settled it (a crash, a restart).
@@ -42,14 +43,17 @@ async def settle(cdr_id: str, pctx: PaymentContext) -> list[Payment]:
 
 async def _settle(record: CdrRecord, pctx: PaymentContext) -> list[Payment]:
     payments = list(await pctx.store.of_transaction(record.transaction_pk))
+    if not payments:
+        return []  # not a session paid from the app
     holds = [p for p in payments if p.state is PaymentState.AUTHORIZED]
-    if not holds:
-        return []  # not paid from the app, or settled already
     cdr_id, now = str(record.body["id"]), pctx.ctx.clock.now()
     total_minor = to_minor(_total(record), str(record.body["currency"]))
     taken = sum(p.captured_minor for p in payments if p.state is not PaymentState.AUTHORIZED)
     remaining = total_minor - taken
-    shares = split(remaining, [p.authorized_minor for p in holds])
+    await _file_under(payments, cdr_id, pctx)
+    if remaining <= 0 and not holds:
+        return []  # settled already (a replayed CdrIssued, the sweep after the handler)
+    shares = split(max(remaining, 0), [p.authorized_minor for p in holds])
     for payment, share in zip(holds, shares, strict=True):
         if share:
             await pctx.gateway.capture(payment.reference, share, f"capture-{payment.id}")
@@ -58,9 +62,17 @@ async def _settle(record: CdrRecord, pctx: PaymentContext) -> list[Payment]:
         payment.capture(share, cdr_id, now)
         await pctx.store.save(payment)
     shortfall = remaining - sum(shares)
-    if shortfall > 0:
-        holds.append(await _charge_shortfall(holds[0], cdr_id, shortfall, pctx))
+    if shortfall > 0:  # a refused top-up, a hold released or expired before the CDR
+        holds.append(await _charge_shortfall(payments[0], cdr_id, shortfall, pctx))
     return holds
+
+
+async def _file_under(payments: list[Payment], cdr_id: str, pctx: PaymentContext) -> None:
+    """Payments captured outside ``settle`` (seen by a webhook or a poll) get the CDR too."""
+    for payment in payments:
+        if payment.state is PaymentState.CAPTURED and payment.cdr_id is None:
+            payment.cdr_id = cdr_id
+            await pctx.store.save(payment)
 
 
 async def _charge_shortfall(

@@ -16,7 +16,8 @@ from ocpp.v16 import call
 from tests.conftest import RunningServer, settings_for
 from tests.driver_support import SignedUpDriver, signed_up
 from tests.e2e.test_api_cdrs import at, register
-from tests.e2e.test_driver_sessions import ok
+from tests.e2e.test_api_tariffs import priced_site
+from tests.e2e.test_driver_sessions import AppStation16, connected, ok
 from tests.stripe_support import API_KEY, VISA, WEBHOOK_SECRET, tokenised
 
 
@@ -121,3 +122,32 @@ async def follower_idle(server: RunningServer) -> None:
     follower = server.app.payment_follower
     assert follower is not None
     await follower.idle()
+
+
+async def charged_session(
+    server: RunningServer,
+    api: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+    station_id: str,
+) -> tuple[SignedUpDriver, dict[str, Any]]:
+    """Ada charged 10 kWh from the app at ``station_id`` (1.6): 4.24 captured; her payment."""
+    ada = await driver_with_card(server, caplog, stripe_js, "ada@example.com")
+    await priced_site(api, station_id)
+    async with (
+        connected(server, api, AppStation16, station_id, "1.6") as station,
+        ada.client(server) as app,
+    ):
+        tx, _ = await start_and_plug_in(app, station, station_id)
+        await stop(station, tx, 11000)
+        await follower_idle(server)
+        (payment,) = await ok(app.get("/api/v1/driver/payments"))
+    assert (payment["state"], payment["captured_minor"]) == ("captured", 424)
+    return ada, payment
+
+
+async def reference_of(server: RunningServer, payment_id: str) -> str:
+    assert server.app.payments is not None
+    stored = await server.app.payments.store.get(payment_id)
+    assert stored is not None
+    return stored.reference
