@@ -58,7 +58,7 @@ from kilowatt.store import Store
 from kilowatt.store.payments import SqlPaymentStore
 from kilowatt.store.roaming import SqlPartnerRegistry, SqlPushOutbox, SqlRoamingReads
 
-__all__ = ["Kilowatt", "build", "roaming_session"]
+__all__ = ["Kilowatt", "build", "payments_session", "roaming_session"]
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ class Kilowatt:
     commands: Commands | None = None  # OCPI commands being carried out (issue 6)
     payments: PaymentContext | None = None  # with a Stripe key only (issue 7)
     payment_follower: PaymentFollower | None = None
+    payment_client: StripePayments | None = None
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
@@ -157,6 +158,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         app.router.routes.append(route)
     kw = Kilowatt(settings, store, ctx, gateway, events, app)
     kw.payments, kw.payment_follower = (paying[0] if paying else None), follower
+    kw.payment_client = paying[1] if paying else None
     _mount_ocpi(kw, peer_client)
     assert kw.roaming is not None
     authorizer.authorizers.append(RoamingAuthorizer(kw.roaming))  # after our own tokens
@@ -318,3 +320,24 @@ async def _pushing(kw: Kilowatt) -> AsyncIterator[None]:
     assert kw.pusher is not None and kw.commands is not None
     async with kw.pusher.running(), kw.commands.running():
         yield
+
+
+# --- payments (issue 7) ---
+
+
+@contextlib.asynccontextmanager
+async def payments_session(settings: Settings) -> AsyncIterator[PaymentContext]:
+    """The payment services without serving (the CLI); LookupError when payments are off."""
+    kw = build(settings)
+    assert kw.peer_client is not None
+    try:
+        if kw.payments is None or kw.payment_client is None:
+            raise LookupError("payments are off: set KILOWATT_STRIPE_SECRET_KEY")
+        await kw.store.start(migrate=settings.migrate_on_start)
+        try:
+            yield kw.payments
+        finally:
+            await kw.payment_client.close()
+            await kw.store.close()
+    finally:
+        await kw.peer_client.aclose()

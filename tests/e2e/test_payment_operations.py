@@ -6,12 +6,15 @@ for a lost webhook, and a restart that loses no capture."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import stripe
+from typer.testing import CliRunner
 
+from kilowatt.cli import app
 from kilowatt.services import access
 from tests.conftest import RunningServer
 from tests.e2e.payment_support import (
@@ -28,7 +31,7 @@ from tests.e2e.payment_support import (
 )
 from tests.e2e.test_api_tariffs import priced_site
 from tests.e2e.test_driver_sessions import AppStation16, connected, ok
-from tests.stripe_support import localstripe_url, signed, stripe_js
+from tests.stripe_support import API_KEY, localstripe_url, signed, stripe_js
 from tests.support import eventually
 
 __all__ = ["localstripe_url", "paid", "paid_api", "stripe_js"]  # the fixtures, used by name
@@ -241,3 +244,16 @@ async def test_a_cdr_issued_while_payments_were_down_is_captured_after_the_resta
         )
     assert (payment["state"], payment["captured_minor"]) == ("captured", 424)
     assert received(stripe_js, await reference_of(paid, payment["id"])) == 424
+
+
+def test_the_cli_reconciles_and_says_when_payments_are_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, localstripe_url: str
+) -> None:
+    monkeypatch.setenv("KILOWATT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'kw.db'}")
+    off = CliRunner().invoke(app, ["payments", "reconcile"])
+    assert off.exit_code == 1 and "payments are off" in off.output
+    monkeypatch.setenv("KILOWATT_STRIPE_SECRET_KEY", API_KEY)
+    monkeypatch.setenv("KILOWATT_STRIPE_API_BASE", localstripe_url)
+    done = CliRunner().invoke(app, ["payments", "reconcile"])
+    assert done.exit_code == 0, done.output
+    assert "0 payment(s) changed" in done.output

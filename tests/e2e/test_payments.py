@@ -30,15 +30,17 @@ from tests.e2e.payment_support import (
     paid,
     paid_api,
     received,
+    reference_of,
     start_and_plug_in,
     start_at,
     stop,
 )
 from tests.e2e.test_api_cdrs import at
-from tests.e2e.test_api_tariffs import priced_site
+from tests.e2e.test_api_locations import location
+from tests.e2e.test_api_tariffs import per_kwh, priced_site
 from tests.e2e.test_driver_sessions import AppStation16, AppStation201, connected, ok
 from tests.stripe_support import DECLINED_ON_CHARGE, localstripe_url, stripe_js
-from tests.support import eventually
+from tests.support import eventually, register_station
 
 __all__ = ["localstripe_url", "paid", "paid_api", "stripe_js"]  # the fixtures, used by name
 
@@ -296,3 +298,62 @@ async def test_the_same_cdr_issued_event_twice_captures_once(
     assert again == payment
     stored = await paid.app.payments.store.get(payment["id"])  # type: ignore[union-attr]
     assert stored is not None and received(stripe_js, stored.reference) == 424
+
+
+async def test_a_free_session_releases_its_hold(
+    paid: RunningServer,
+    paid_api: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+) -> None:
+    ada = await driver_with_card(paid, caplog, stripe_js, "ada@example.com")
+    await paid_api.post("/api/v1/locations", json=location())
+    await ok(paid_api.put("/api/v1/tariffs/FREE", json=per_kwh("FREE", 0.0)), 201)
+    connector = {"connector_id": 1, "tariff_ids": ["FREE"]}
+    evses = [{"evse_id": 1, "connectors": [connector]}]
+    await register_station(paid_api, "CP-FREE", location_id="AMS-1", evses=evses)
+    async with (
+        connected(paid, paid_api, AppStation16, "CP-FREE", "1.6") as station,
+        ada.client(paid) as app,
+    ):
+        tx, _ = await start_and_plug_in(app, station, "CP-FREE")
+        await stop(station, tx, 11000)
+        (payment,) = await settled(app)
+        (cdr,) = await ok(app.get("/api/v1/driver/cdrs"))
+    assert cdr["total_cost"]["excl_vat"] == 0
+    assert (payment["state"], payment["captured_minor"]) == ("released", 0)
+    assert payment["cdr_id"] == cdr["id"]
+    reference = await reference_of(paid, payment["id"])
+    assert intent(stripe_js, reference).status == "canceled"
+
+
+async def test_a_refused_top_up_stops_the_session(
+    paid: RunningServer,
+    paid_api: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+) -> None:
+    ada = await driver_with_card(paid, caplog, stripe_js, "ada@example.com")
+    await priced_site(paid_api, "CP-STOP")
+    async with (
+        connected(paid, paid_api, AppStation16, "CP-STOP", "1.6") as station,
+        ada.client(paid) as app,
+    ):
+        tx, _ = await start_and_plug_in(app, station, "CP-STOP")
+        (card,) = await ok(app.get("/api/v1/driver/payment-methods"))
+        assert (await app.delete(f"/api/v1/driver/payment-methods/{card['id']}")).status_code == 204
+        await meter(station, tx, 14000, 30)  # a top-up is due, and there is no card for it
+        await follower_idle(paid)
+        assert station.received[-1] == ("RemoteStopTransaction", {"transaction_id": tx})
+        (payment,) = await ok(app.get("/api/v1/driver/payments"))
+        assert payment["kind"] == "start"  # no top-up was placed
+
+
+async def test_with_payments_off_there_are_no_payment_routes(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    ada = await signed_up(server, caplog, "ada@example.com")
+    async with ada.client(server) as app, server.client() as api:
+        assert (await app.get("/api/v1/driver/payment-methods")).status_code == 404
+        assert (await app.get("/api/v1/driver/payments")).status_code == 404
+        assert (await api.post("/api/v1/payments/reconcile")).status_code == 404
