@@ -257,3 +257,21 @@ def test_the_cli_reconciles_and_says_when_payments_are_off(
     done = CliRunner().invoke(app, ["payments", "reconcile"])
     assert done.exit_code == 0, done.output
     assert "0 payment(s) changed" in done.output
+
+
+async def test_every_payment_route_needs_its_key_and_the_webhook_its_signature(
+    paid: RunningServer,
+) -> None:
+    async with paid.client(None) as anonymous:
+        openapi = (await anonymous.get("/openapi.json")).json()
+        paths = [
+            p for p in openapi["paths"] if "payment" in p or "refunds" in p or "cards/setup" in p
+        ]
+        assert len(paths) >= 7
+        for path in paths:
+            for method in openapi["paths"][path]:
+                answer = await anonymous.request(
+                    method.upper(), path.replace("{", "X").replace("}", ""), json={}
+                )
+                expected = 400 if path == WEBHOOK else 401
+                assert answer.status_code == expected, (method, path, answer.text)
