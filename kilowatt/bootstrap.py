@@ -21,6 +21,7 @@ from kilowatt.adapters.clock import SystemClock
 from kilowatt.adapters.mail import LoggingMailer, SmtpMailer
 from kilowatt.adapters.memory_bus import InProcessEventPublisher
 from kilowatt.adapters.stripe_payments import StripePayments
+from kilowatt.adapters.stripe_subscriptions import StripeSubscriptions
 from kilowatt.adapters.webhook import HttpWebhookSender
 from kilowatt.api.app import create_api
 from kilowatt.config import Settings
@@ -53,10 +54,12 @@ from kilowatt.services.roaming_commands import Commands
 from kilowatt.services.roaming_push import Pusher, PushPolicy
 from kilowatt.services.roaming_tokens import RoamingAuthorizer
 from kilowatt.services.running_cost import RunningCostNotifier
+from kilowatt.services.subscriptions import SubscriptionContext
 from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
 from kilowatt.store.payments import SqlPaymentStore
 from kilowatt.store.roaming import SqlPartnerRegistry, SqlPushOutbox, SqlRoamingReads
+from kilowatt.store.subscriptions import SqlSubscriptionStore
 
 __all__ = ["Kilowatt", "build", "payments_session", "roaming_session"]
 
@@ -153,6 +156,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         lifespan=lifespan,
         drivers=_driver_context(settings, ctx),
         payments_on=paying[0] if paying else None,
+        subscriptions_on=_subscriptions(paying, store),
     )
     for route in central.routes():
         app.router.routes.append(route)
@@ -235,6 +239,18 @@ def _payments(
     )
     payment_store = SqlPaymentStore(store.context, store.committer)
     return PaymentContext(ctx, payment_store, stripe, stripe, stripe, policy), stripe
+
+
+def _subscriptions(
+    paying: tuple[PaymentContext, StripePayments] | None, store: Store
+) -> SubscriptionContext | None:
+    """Plans for driver groups, on Stripe's legacy Plans API, whenever payments are on."""
+    if paying is None:
+        return None
+    plans = StripeSubscriptions(paying[1].client)
+    return SubscriptionContext(
+        paying[0], plans, SqlSubscriptionStore(store.context, store.committer)
+    )
 
 
 @contextlib.asynccontextmanager

@@ -24,6 +24,7 @@ from kilowatt.domain.remote_starts import RemoteStartRecord
 from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.roaming import Endpoint, Partner
 from kilowatt.domain.session_readings import SessionRecord
+from kilowatt.domain.subscriptions import Plan, Subscription
 from kilowatt.domain.tariff_selection import OfferedTariff
 from kilowatt.domain.tickets import Ticket
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
@@ -88,6 +89,8 @@ __all__ += [
     "ProviderEvent",
     "SavedCard",
     "SavedCards",
+    "SubscriptionBilling",
+    "SubscriptionStore",
 ]  # issue 7, payments
 
 
@@ -918,3 +921,31 @@ class PaymentStore(Protocol):
     async def add_customer(self, driver_id: str, customer: str, now: datetime) -> None: ...
     async def seen_event(self, event_id: str) -> bool: ...
     async def add_event(self, event_id: str, now: datetime) -> None: ...
+
+
+class SubscriptionBilling(Protocol):
+    """Recurring plans at the provider (Stripe's legacy Plans API, which localstripe has)."""
+
+    async def create_plan(
+        self, name: str, amount_minor: int, currency: str, interval: str, idempotency_key: str
+    ) -> str:
+        """The provider's plan id."""
+        ...
+
+    async def subscribe(
+        self, customer: str, plan: str, payment_method: str, idempotency_key: str
+    ) -> str:
+        """The subscription's id once its first period is paid; raises PaymentDeclined."""
+        ...
+
+    async def cancel(self, reference: str) -> None: ...
+
+
+class SubscriptionStore(Protocol):
+    """Plans and subscriptions; each write durable when the call returns."""
+
+    async def add_plan(self, plan: Plan) -> None: ...
+    async def plan(self, plan_id: str) -> Plan | None: ...
+    async def plans(self) -> Sequence[Plan]: ...
+    async def save(self, subscription: Subscription) -> None: ...
+    async def active_of(self, driver_id: str) -> Subscription | None: ...

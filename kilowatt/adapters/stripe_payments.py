@@ -30,6 +30,11 @@ class StripePayments:
             api_key, base_addresses={"api": api_base} if api_base else {}, http_client=self._http
         )
 
+    @property
+    def client(self) -> stripe.StripeClient:
+        """The SDK client, for the other Stripe adapters to share its HTTP connections."""
+        return self._client
+
     async def close(self) -> None:
         await self._http.close_async()  # type: ignore[no-untyped-call]
 

@@ -31,6 +31,7 @@ from kilowatt.api.routes import (
     reservations,
     station_logs,
     stations,
+    subscriptions,
     tariffs,
     tickets,
     tokens,
@@ -53,6 +54,7 @@ from kilowatt.ports import Queries, StationGateway
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.drivers import DriverContext
 from kilowatt.services.payment_context import PaymentContext
+from kilowatt.services.subscriptions import SubscriptionContext
 
 __all__ = ["create_api"]
 
@@ -78,6 +80,7 @@ def create_api(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     drivers: DriverContext | None = None,
     payments_on: PaymentContext | None = None,
+    subscriptions_on: SubscriptionContext | None = None,
 ) -> FastAPI:
     """The API; with ``drivers``, also the driver API (``/api/v1/driver``, driver sessions);
     with ``payments_on``, saved cards, holds at app starts, refunds and Stripe's webhook."""
@@ -118,6 +121,11 @@ def create_api(
         app.include_router(payment_webhooks.router, prefix="/api/v1")
         if drivers is not None:
             app.include_router(driver_payments.router, prefix="/api/v1")
+    if subscriptions_on is not None:
+        app.state.subscriptions = subscriptions_on
+        app.include_router(subscriptions.operator, prefix="/api/v1")
+        if drivers is not None:
+            app.include_router(subscriptions.driver, prefix="/api/v1")
     return app
 
 

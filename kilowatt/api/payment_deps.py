@@ -8,8 +8,9 @@ from fastapi import Depends, Request
 
 from kilowatt.domain.errors import NotFound
 from kilowatt.services.payment_context import PaymentContext
+from kilowatt.services.subscriptions import SubscriptionContext
 
-__all__ = ["MaybePayments", "PaymentsDep"]
+__all__ = ["MaybePayments", "PaymentsDep", "SubscriptionsDep"]
 
 
 def _maybe_payments(request: Request) -> PaymentContext | None:
@@ -27,3 +28,13 @@ def _payments(pctx: MaybePayments) -> PaymentContext:
 
 
 PaymentsDep = Annotated[PaymentContext, Depends(_payments)]
+
+
+def _subscriptions(request: Request) -> SubscriptionContext:
+    sctx: SubscriptionContext | None = getattr(request.app.state, "subscriptions", None)
+    if sctx is None:
+        raise NotFound("payments are off (no KILOWATT_STRIPE_SECRET_KEY)")
+    return sctx
+
+
+SubscriptionsDep = Annotated[SubscriptionContext, Depends(_subscriptions)]

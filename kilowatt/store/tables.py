@@ -686,3 +686,32 @@ payment_events = Table(
     Column("id", String(255), primary_key=True),
     _utc("received_at", nullable=False),
 )
+
+# Subscription plans (a Stripe Plan each) and the drivers subscribed to them.
+__all__ += ["plans", "subscriptions"]
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("interval", String(8), nullable=False),
+    Column("driver_group", String(36), nullable=False),
+    Column("reference", String(255), nullable=False, unique=True),
+    _utc("created_at", nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), nullable=False),
+    Column("plan_id", String(36), ForeignKey("plans.id"), nullable=False),
+    Column("reference", String(255), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+    Index("ix_subscriptions_driver", "driver_id", "status"),
+)

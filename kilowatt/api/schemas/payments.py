@@ -1,4 +1,5 @@
-"""Payments (issue 7): saved cards and payments seen by a driver, refunds by an operator.
+"""Payments (issue 7): saved cards and payments seen by a driver, refunds by an operator,
+subscription plans.
 
 Amounts are integers in the currency's minor unit (cents), as the provider counts them.
 """
@@ -6,19 +7,25 @@ Amounts are integers in the currency's minor unit (cents), as the provider count
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from kilowatt.api.schemas.base import Input
 from kilowatt.domain.payments import HoldKind, Payment, PaymentRefund, PaymentState
+from kilowatt.domain.subscriptions import Plan, Subscription, SubscriptionStatus
 from kilowatt.ports import SavedCard
 
 __all__ = [
     "CardSetup",
     "PaymentPublic",
+    "PlanCreate",
+    "PlanPublic",
     "RefundCreate",
     "RefundPublic",
     "SavedCardPublic",
+    "SubscriptionCreate",
+    "SubscriptionPublic",
     "WebhookAnswer",
 ]
 
@@ -88,3 +95,41 @@ class RefundPublic(BaseModel):
 
 class WebhookAnswer(BaseModel):
     received: str = Field(description="processed, or duplicate for an event seen before")
+
+
+class PlanCreate(Input):
+    name: str = Field(min_length=1, max_length=100, examples=["Kilowatt Plus"])
+    amount_minor: int = Field(ge=1, description="Price per interval in minor units")
+    interval: Literal["month", "year"] = "month"
+    driver_group: str = Field(
+        min_length=1, max_length=36, description="Its subscribers charge at this group's tariffs"
+    )
+
+
+class PlanPublic(BaseModel):
+    id: str
+    name: str
+    amount_minor: int
+    currency: str
+    interval: str
+    driver_group: str
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanPublic:
+        return cls(**{name: getattr(plan, name) for name in cls.model_fields})
+
+
+class SubscriptionCreate(Input):
+    plan_id: str = Field(min_length=1, max_length=36)
+
+
+class SubscriptionPublic(BaseModel):
+    id: str
+    plan_id: str
+    status: SubscriptionStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> SubscriptionPublic:
+        return cls(**{name: getattr(subscription, name) for name in cls.model_fields})
