@@ -236,6 +236,7 @@ def _payments(
         settings.currency,
         to_minor(settings.preauth_amount, settings.currency),
         to_minor(settings.topup_threshold, settings.currency),
+        settings.call_timeout_s,
     )
     payment_store = SqlPaymentStore(store.context, store.committer)
     return PaymentContext(ctx, payment_store, stripe, stripe, stripe, policy), stripe

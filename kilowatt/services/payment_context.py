@@ -20,6 +20,7 @@ class PaymentPolicy:
     currency: str = "EUR"
     preauth_minor: int = 5000  # held before a start from the app, and per top-up
     topup_threshold_minor: int = 1000  # a top-up once the cost so far is this close to the holds
+    call_timeout_s: float = 30.0  # stopping a session whose top-up was refused
 
 
 class KeyedLocks:

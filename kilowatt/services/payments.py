@@ -68,11 +68,20 @@ async def start_paid(
             station_id, request, pctx.ctx, gateway, timeout_s=timeout_s
         )
     except BaseException:
-        await release(payment, pctx)
+        await _give_back(payment, pctx)
         raise
     if answer.get("status") != _STARTED:
-        await release(payment, pctx)
+        await _give_back(payment, pctx)
     return answer
+
+
+async def _give_back(payment: Payment, pctx: PaymentContext) -> None:
+    """Release the hold of a start that did not happen; should Stripe fail now, the sweep
+    releases it later (a start hold no transaction claimed), so the start's own error wins."""
+    try:
+        await release(payment, pctx)
+    except Exception:
+        log.exception("releasing hold %s failed; the sweep releases it later", payment.id)
 
 
 async def _hold(driver_id: str, where: _Where, pctx: PaymentContext) -> Payment:
@@ -181,7 +190,9 @@ async def _place_top_up(
     except Exception:
         log.warning("top-up of %s refused: stopping the session", transaction.pk, exc_info=True)
         stop = RemoteStop(transaction.transaction_id)
-        await send(transaction.station_id, stop, pctx.ctx, gateway, timeout_s=30)
+        await send(
+            transaction.station_id, stop, pctx.ctx, gateway, timeout_s=pctx.policy.call_timeout_s
+        )
         return None
     payment.kind, payment.transaction_pk = HoldKind.TOP_UP, transaction.pk
     payment.station_id, payment.evse_id = transaction.station_id, transaction.evse_id
