@@ -880,11 +880,13 @@ class IntentStatus:
 
 @dataclass(frozen=True, slots=True)
 class ProviderEvent:
-    """A verified webhook event about a hold (``intent`` None: not about one)."""
+    """A verified webhook event: about a hold (``intent``), or a subscription that ended
+    (``ended_subscription``, its id), or neither."""
 
     id: str
     type: str
     intent: IntentStatus | None
+    ended_subscription: str | None = None
 
 
 class PaymentLookup(Protocol):
@@ -949,3 +951,4 @@ class SubscriptionStore(Protocol):
     async def plans(self) -> Sequence[Plan]: ...
     async def save(self, subscription: Subscription) -> None: ...
     async def active_of(self, driver_id: str) -> Subscription | None: ...
+    async def by_reference(self, reference: str) -> Subscription | None: ...

@@ -140,7 +140,8 @@ class StripePayments:
         body = event.to_dict()
         found = body.get("data", {}).get("object", {})
         intent = _status(found) if found.get("object") == "payment_intent" else None
-        return ProviderEvent(str(body["id"]), str(body["type"]), intent)
+        ended = found.get("id") if body["type"] == "customer.subscription.deleted" else None
+        return ProviderEvent(str(body["id"]), str(body["type"]), intent, ended)
 
 
 def _card(method: stripe.PaymentMethod, default: str | None) -> SavedCard:

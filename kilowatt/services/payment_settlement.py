@@ -15,11 +15,12 @@ then settles those whose CDR was issued while nothing settled it (a crash, a res
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.payments import HoldKind, Payment, PaymentState, split, to_minor
-from kilowatt.ports import CdrRecord
+from kilowatt.ports import CdrRecord, ProviderEvent
 from kilowatt.services.payment_cards import card_for_hold, customer_of
 from kilowatt.services.payment_context import PaymentContext
 from kilowatt.services.payments import place_hold, release
@@ -130,12 +131,20 @@ async def _release_if_stale(payment: Payment, pctx: PaymentContext) -> int:
     return 1
 
 
-async def handle_webhook(payload: bytes, signature: str, pctx: PaymentContext) -> str:
+async def handle_webhook(
+    payload: bytes,
+    signature: str,
+    pctx: PaymentContext,
+    also: Callable[[ProviderEvent], Awaitable[None]] | None = None,
+) -> str:
     """Apply a provider event (AccessDenied on a bad signature): "processed", or "duplicate"
-    for an event id seen before. State only moves forward, so order does not matter."""
+    for an event id seen before. State only moves forward, so order does not matter.
+    ``also`` gets the event too (subscriptions)."""
     event = pctx.lookup.verify(payload, signature)
     if await pctx.store.seen_event(event.id):
         return "duplicate"
+    if also is not None:
+        await also(event)
     if event.intent is not None:
         payment = await pctx.store.by_reference(event.intent.reference)
         now = pctx.ctx.clock.now()

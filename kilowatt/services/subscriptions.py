@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from kilowatt.domain import events
 from kilowatt.domain.errors import Conflict, NotFound
 from kilowatt.domain.subscriptions import Plan, Subscription
-from kilowatt.ports import SubscriptionBilling, SubscriptionStore
+from kilowatt.ports import ProviderEvent, SubscriptionBilling, SubscriptionStore
 from kilowatt.services.payment_cards import card_for_hold, customer_of
 from kilowatt.services.payment_context import PaymentContext
 
@@ -24,6 +24,7 @@ __all__ = [
     "SubscriptionContext",
     "cancel",
     "create_plan",
+    "on_provider_event",
     "plans",
     "subscribe",
     "subscription_of",
@@ -103,6 +104,20 @@ async def cancel(driver_id: str, sctx: SubscriptionContext) -> Subscription:
     if plan is not None:
         await _set_group(driver_id, None, plan.driver_group, sctx)
     return subscription
+
+
+async def on_provider_event(event: ProviderEvent, sctx: SubscriptionContext) -> None:
+    """A subscription Stripe ended (unpaid, cancelled in its dashboard): the group goes."""
+    if event.ended_subscription is None:
+        return
+    subscription = await sctx.store.by_reference(event.ended_subscription)
+    if subscription is None or not subscription.is_active:
+        return
+    subscription.cancel(sctx.pctx.ctx.clock.now())
+    await sctx.store.save(subscription)
+    plan = await sctx.store.plan(subscription.plan_id)
+    if plan is not None:
+        await _set_group(subscription.driver_id, None, plan.driver_group, sctx)
 
 
 async def _set_group(

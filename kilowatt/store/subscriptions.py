@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 
@@ -47,8 +48,13 @@ class SqlSubscriptionStore:
     async def active_of(self, driver_id: str) -> Subscription | None:
         t = tables.subscriptions
         active = SubscriptionStatus.ACTIVE.value
-        statement = select(t).where(t.c.driver_id == driver_id, t.c.status == active)
-        row = await self._context.fetch_one(statement)
+        return await self._one((t.c.driver_id == driver_id) & (t.c.status == active))
+
+    async def by_reference(self, reference: str) -> Subscription | None:
+        return await self._one(tables.subscriptions.c.reference == reference)
+
+    async def _one(self, condition: Any) -> Subscription | None:
+        row = await self._context.fetch_one(select(tables.subscriptions).where(condition))
         if row is None:
             return None
         return Subscription(**(row | {"status": SubscriptionStatus(row["status"])}))

@@ -22,7 +22,7 @@ from tests.e2e.payment_support import (
 )
 from tests.e2e.test_api_tariffs import priced_site
 from tests.e2e.test_driver_sessions import AppStation16, app_token_of, connected, ok
-from tests.stripe_support import localstripe_url, stripe_js
+from tests.stripe_support import localstripe_url, signed, stripe_js
 
 __all__ = ["localstripe_url", "paid", "paid_api", "stripe_js"]  # the fixtures, used by name
 
@@ -81,3 +81,39 @@ async def test_a_subscriber_charges_at_the_group_tariff_until_cancelling(
         assert (await app.get("/api/v1/driver/subscription")).status_code == 204
     assert (await ok(paid_api.get(f"/api/v1/tokens/{uid}")))["group_id"] is None
     assert stripe_js.v1.subscriptions.retrieve(at_stripe.id).status == "canceled"
+
+
+async def test_a_subscription_stripe_ends_takes_the_group_away(
+    paid: RunningServer,
+    paid_api: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+) -> None:
+    plan = await ok(paid_api.post("/api/v1/plans", json=PLUS), 201)
+    ada = await driver_with_card(paid, caplog, stripe_js, "ada@example.com")
+    async with ada.client(paid) as app:
+        await ok(app.put("/api/v1/driver/subscription", json={"plan_id": plan["id"]}), 201)
+        uid = await app_token_of(app)
+    assert paid.app.payments is not None
+    customer = await paid.app.payments.store.customer(ada.id)
+    subscriptions = stripe_js.v1.subscriptions.list({"limit": 100}).data
+    (at_stripe,) = [s for s in subscriptions if s.customer == customer]
+    ended = stripe_js.v1.subscriptions.cancel(at_stripe.id)  # unpaid, or ended in the dashboard
+
+    deleted = {
+        "id": f"evt_{at_stripe.id}",
+        "object": "event",
+        "type": "customer.subscription.deleted",
+        "data": {"object": ended.to_dict()},
+    }
+    body, signature = signed(deleted)
+    async with paid.client(None) as stripe_side:
+        answer = await stripe_side.post(
+            "/api/v1/payments/stripe/webhook",
+            content=body,
+            headers={"Stripe-Signature": signature},
+        )
+    assert answer.json() == {"received": "processed"}
+    async with ada.client(paid) as app:
+        assert (await app.get("/api/v1/driver/subscription")).status_code == 204
+    assert (await ok(paid_api.get(f"/api/v1/tokens/{uid}")))["group_id"] is None

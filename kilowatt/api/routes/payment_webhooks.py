@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Request
@@ -9,7 +10,8 @@ from fastapi import APIRouter, Header, HTTPException, Request
 from kilowatt.api.payment_deps import PaymentsDep
 from kilowatt.api.schemas.payments import WebhookAnswer
 from kilowatt.domain.errors import AccessDenied
-from kilowatt.services import payment_settlement
+from kilowatt.services import payment_settlement, subscriptions
+from kilowatt.services.subscriptions import SubscriptionContext
 
 router = APIRouter(tags=["payments"])
 
@@ -22,8 +24,10 @@ async def stripe_webhook(
 ) -> WebhookAnswer:
     """Verified with the endpoint's signing secret (400 if not); each event id once."""
     payload = await request.body()
+    sctx: SubscriptionContext | None = getattr(request.app.state, "subscriptions", None)
+    also = None if sctx is None else functools.partial(subscriptions.on_provider_event, sctx=sctx)
     try:
-        answer = await payment_settlement.handle_webhook(payload, stripe_signature, pctx)
+        answer = await payment_settlement.handle_webhook(payload, stripe_signature, pctx, also)
     except AccessDenied as error:
         raise HTTPException(400, str(error)) from error
     return WebhookAnswer(received=answer)
