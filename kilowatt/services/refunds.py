@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kilowatt.domain.errors import AccessDenied, InvalidValue, NotFound
+from kilowatt.domain.errors import AccessDenied, Conflict, InvalidValue, NotFound
 from kilowatt.domain.payments import Payment, PaymentRefund, PaymentState, split
 from kilowatt.services.payment_context import PaymentContext
 
@@ -40,7 +40,10 @@ async def refund(request: RefundRequest, pctx: PaymentContext) -> Sequence[Payme
         done = await pctx.store.refund_by_key(request.idempotency_key)
         if done:
             return done
-        captured = _refundable(await pctx.store.of_transaction(transaction_pk))
+        payments = await pctx.store.of_transaction(transaction_pk)
+        if not any(p.captured_minor for p in payments):
+            raise Conflict(f"nothing was captured for CDR {request.cdr_id}: no refund to give")
+        captured = _refundable(payments)
         left = sum(p.refundable_minor for p in captured)
         amount = left if request.amount_minor is None else request.amount_minor
         if not 0 < amount <= left:

@@ -29,10 +29,11 @@ from tests.e2e.payment_support import (
     start_and_plug_in,
     stop,
 )
+from tests.e2e.test_api_cdrs import charge_16
 from tests.e2e.test_api_tariffs import priced_site
 from tests.e2e.test_driver_sessions import AppStation16, connected, ok
 from tests.stripe_support import API_KEY, localstripe_url, signed, stripe_js
-from tests.support import eventually
+from tests.support import TAG, eventually
 
 __all__ = ["localstripe_url", "paid", "paid_api", "stripe_js"]  # the fixtures, used by name
 
@@ -142,6 +143,23 @@ async def test_only_admin_operator_and_support_keys_refund(
     assert [(r["amount_minor"], r["requested_by"]) for r in done] == [(24, "helpdesk")]
     async with paid.client(None) as anonymous:
         assert (await anonymous.post(refunds, json={})).status_code == 401
+
+
+async def test_a_cdr_not_paid_through_kilowatt_has_nothing_to_refund(
+    paid: RunningServer, paid_api: httpx.AsyncClient
+) -> None:
+    await priced_site(paid_api, "CP-CARD")
+    async with connected(paid, paid_api, AppStation16, "CP-CARD", "1.6") as station:
+        await charge_16(station, TAG, 10)  # an RFID card of the operator's, no hold
+    (cdr,) = await eventually(lambda: ok(paid_api.get("/api/v1/cdrs")), bool)
+    refunds = f"/api/v1/cdrs/{cdr['id']}/refunds"
+    answer = await paid_api.post(refunds, json={}, headers={"Idempotency-Key": "card-0001"})
+    assert answer.status_code == 409, answer.text
+    assert (
+        await paid_api.post(
+            "/api/v1/cdrs/NOPE/refunds", json={}, headers={"Idempotency-Key": "card-0002"}
+        )
+    ).status_code == 404
 
 
 async def test_a_webhook_is_verified_applied_once_and_never_moves_a_payment_back(
