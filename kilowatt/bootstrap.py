@@ -20,11 +20,14 @@ from fastapi import FastAPI
 from kilowatt.adapters.clock import SystemClock
 from kilowatt.adapters.mail import LoggingMailer, SmtpMailer
 from kilowatt.adapters.memory_bus import InProcessEventPublisher
+from kilowatt.adapters.stripe_payments import StripePayments
+from kilowatt.adapters.stripe_subscriptions import StripeSubscriptions
 from kilowatt.adapters.webhook import HttpWebhookSender
 from kilowatt.api.app import create_api
 from kilowatt.config import Settings
 from kilowatt.domain.events import Event
 from kilowatt.domain.locations import UnknownStationPolicy
+from kilowatt.domain.payments import to_minor
 from kilowatt.ocpi.app import create_ocpi
 from kilowatt.ocpi.client import HttpRoamingPeer
 from kilowatt.ocpi.cpo import locations as ocpi_locations
@@ -32,7 +35,7 @@ from kilowatt.ocpi.deps import OcpiBackend
 from kilowatt.ocpp.gateway import InProcessStationGateway
 from kilowatt.ocpp.server import CentralSystem
 from kilowatt.ports import Clock, Mailer
-from kilowatt.services import access, billing, roaming, roaming_driver_tokens
+from kilowatt.services import access, billing, payment_settlement, roaming, roaming_driver_tokens
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
 from kilowatt.services.context import (
     BillingPolicy,
@@ -43,6 +46,8 @@ from kilowatt.services.context import (
 from kilowatt.services.drivers import DriverContext, DriverPolicy
 from kilowatt.services.local_lists import LocalListKeeper
 from kilowatt.services.monitoring import Monitor
+from kilowatt.services.payment_context import PaymentContext, PaymentPolicy
+from kilowatt.services.payment_events import PaymentFollower
 from kilowatt.services.remote_starts import Linker
 from kilowatt.services.reservations import ReservationGuard
 from kilowatt.services.roaming_commands import Commands
@@ -50,8 +55,10 @@ from kilowatt.services.roaming_push import Pusher, PushPolicy
 from kilowatt.services.roaming_sent_commands import CommandSender
 from kilowatt.services.roaming_tokens import RoamingAuthorizer
 from kilowatt.services.running_cost import RunningCostNotifier
+from kilowatt.services.subscriptions import SubscriptionContext
 from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
+from kilowatt.store.payments import SqlPaymentStore
 from kilowatt.store.roaming import (
     SqlPartnerRegistry,
     SqlPushOutbox,
@@ -59,8 +66,9 @@ from kilowatt.store.roaming import (
     SqlRoamingReservations,
 )
 from kilowatt.store.roaming_received import SqlReceivedObjects, SqlSentCommands
+from kilowatt.store.subscriptions import SqlSubscriptionStore
 
-__all__ = ["Kilowatt", "build", "emsp_session", "roaming_session"]
+__all__ = ["Kilowatt", "build", "emsp_session", "payments_session", "roaming_session"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +88,9 @@ class Kilowatt:
     pusher: Pusher | None = None  # pushes to OCPI partners (issue 6)
     commands: Commands | None = None  # OCPI commands being carried out (issue 6)
     sender: CommandSender | None = None  # eMSP role: partner objects, commands we send (issue 6)
+    payments: PaymentContext | None = None  # with a Stripe key only (issue 7)
+    payment_follower: PaymentFollower | None = None
+    payment_client: StripePayments | None = None
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
@@ -119,6 +130,11 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     local_lists = LocalListKeeper(ctx, gateway, settings.call_timeout_s)
     events.subscribe(local_lists.on_event)
     events.subscribe(Linker(ctx).on_event)
+    paying = _payments(settings, ctx, store)
+    follower = None
+    if paying is not None:
+        follower = PaymentFollower(paying[0], gateway)
+        events.subscribe(follower.on_event)
     peer_client = httpx.AsyncClient(timeout=settings.call_timeout_s)  # OCPI partners
 
     @contextlib.asynccontextmanager
@@ -130,7 +146,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         gc.freeze()  # start-up objects never become garbage: keep them out of full GCs
         sweeper = asyncio.create_task(_sweep_cdrs(ctx, settings.cdr_sweep_interval_s))
         try:
-            async with _upkeep(settings, ctx, store), _pushing(kw):
+            async with _upkeep(settings, ctx, store), _pushing(kw), _settling(kw, paying):
                 yield
         finally:
             await peer_client.aclose()
@@ -147,10 +163,14 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         call_timeout_s=settings.call_timeout_s,
         lifespan=lifespan,
         drivers=_driver_context(settings, ctx),
+        payments_on=paying[0] if paying else None,
+        subscriptions_on=_subscriptions(paying, store),
     )
     for route in central.routes():
         app.router.routes.append(route)
     kw = Kilowatt(settings, store, ctx, gateway, events, app)
+    kw.payments, kw.payment_follower = (paying[0] if paying else None), follower
+    kw.payment_client = paying[1] if paying else None
     _mount_ocpi(kw, peer_client)
     assert kw.roaming is not None
     authorizer.authorizers.append(RoamingAuthorizer(kw.roaming))  # after our own tokens
@@ -209,6 +229,67 @@ def _driver_context(settings: Settings, ctx: ServiceContext) -> DriverContext:
         public_url=settings.public_url,
     )
     return DriverContext(ctx, mailer, policy)
+
+
+def _payments(
+    settings: Settings, ctx: ServiceContext, store: Store
+) -> tuple[PaymentContext, StripePayments] | None:
+    """Payments are on with a Stripe secret key; then holds, cards, refunds, webhooks."""
+    if not settings.stripe_secret_key:
+        return None
+    stripe = StripePayments(
+        settings.stripe_secret_key, settings.stripe_api_base, settings.stripe_webhook_secret
+    )
+    policy = PaymentPolicy(
+        settings.currency,
+        to_minor(settings.preauth_amount, settings.currency),
+        to_minor(settings.topup_threshold, settings.currency),
+        settings.call_timeout_s,
+    )
+    payment_store = SqlPaymentStore(store.context, store.committer)
+    return PaymentContext(ctx, payment_store, stripe, stripe, stripe, policy), stripe
+
+
+def _subscriptions(
+    paying: tuple[PaymentContext, StripePayments] | None, store: Store
+) -> SubscriptionContext | None:
+    """Plans for driver groups, on Stripe's legacy Plans API, whenever payments are on."""
+    if paying is None:
+        return None
+    plans = StripeSubscriptions(paying[1].client)
+    return SubscriptionContext(
+        paying[0], plans, SqlSubscriptionStore(store.context, store.committer)
+    )
+
+
+@contextlib.asynccontextmanager
+async def _settling(
+    kw: Kilowatt, paying: tuple[PaymentContext, StripePayments] | None
+) -> AsyncIterator[None]:
+    """The payment sweep (settle and reconcile) while serving; the Stripe client after."""
+    if paying is None:
+        yield
+        return
+    pctx, stripe = paying
+    interval_s = kw.settings.payments_reconcile_interval_s
+    sweeper = asyncio.create_task(_sweep_payments(pctx, interval_s))
+    try:
+        yield
+    finally:
+        sweeper.cancel()
+        if kw.payment_follower is not None:
+            await kw.payment_follower.close()
+        await stripe.close()
+
+
+async def _sweep_payments(pctx: PaymentContext, interval_s: float) -> None:
+    """A lost webhook or a restart between a CDR and its capture loses nothing."""
+    while True:
+        try:
+            await payment_settlement.reconcile(pctx)
+        except Exception:
+            log.exception("reconciling payments failed; retrying in %s s", interval_s)
+        await asyncio.sleep(interval_s)
 
 
 # --- roaming (issue 6) ---
@@ -292,3 +373,24 @@ async def _pushing(kw: Kilowatt) -> AsyncIterator[None]:
     assert kw.pusher is not None and kw.commands is not None
     async with kw.pusher.running(), kw.commands.running():
         yield
+
+
+# --- payments (issue 7) ---
+
+
+@contextlib.asynccontextmanager
+async def payments_session(settings: Settings) -> AsyncIterator[PaymentContext]:
+    """The payment services without serving (the CLI); LookupError when payments are off."""
+    kw = build(settings)
+    assert kw.peer_client is not None
+    try:
+        if kw.payments is None or kw.payment_client is None:
+            raise LookupError("payments are off: set KILOWATT_STRIPE_SECRET_KEY")
+        await kw.store.start(migrate=settings.migrate_on_start)
+        try:
+            yield kw.payments
+        finally:
+            await kw.payment_client.close()
+            await kw.store.close()
+    finally:
+        await kw.peer_client.aclose()

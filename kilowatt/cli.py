@@ -11,12 +11,12 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from kilowatt.bootstrap import Kilowatt, build, emsp_session, roaming_session
+from kilowatt.bootstrap import Kilowatt, build, emsp_session, payments_session, roaming_session
 from kilowatt.config import Settings
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.roaming import Partner, PartnerFailed
 from kilowatt.domain.roaming_objects import ReceivedModule
-from kilowatt.services import roaming, roaming_sync
+from kilowatt.services import payment_settlement, roaming, roaming_sync
 from kilowatt.services.demo import seed_demo
 from kilowatt.simulator import FleetConfig, FleetReport, run_fleet
 from kilowatt.store.database import upgrade_schema
@@ -258,3 +258,26 @@ def ocpi_sync(
     for name, count in counts.items():
         table.add_row(name.value, str(count.stored), str(count.unchanged), str(count.refused))
     console.print(table)
+
+
+# --- payments (issue 7) ---
+
+payments = typer.Typer(help="Pay-as-you-go payments (Stripe).")
+app.add_typer(payments, name="payments")
+
+
+@payments.command("reconcile")
+def payments_reconcile() -> None:
+    """Ask Stripe about every authorized payment and settle those whose CDR exists (what
+    the running server also does every KILOWATT_PAYMENTS_RECONCILE_INTERVAL_S)."""
+
+    async def run() -> int:
+        async with payments_session(Settings()) as pctx:
+            return await payment_settlement.reconcile(pctx)
+
+    try:
+        changed = asyncio.run(run())
+    except LookupError as off:
+        console.print(f"[red]{off}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"{changed} payment(s) changed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
@@ -83,6 +84,31 @@ class Settings(BaseSettings):
     )
     driver_link_ttl_s: float = Field(
         default=24 * 3600.0, gt=0, description="Verification and reset links expire after."
+    )
+    stripe_secret_key: str | None = Field(
+        default=None, description="Stripe secret key (sk_...); unset: payments are off."
+    )
+    stripe_api_base: str | None = Field(
+        default=None,
+        description="Another Stripe API base, e.g. localstripe's http://127.0.0.1:8420.",
+    )
+    stripe_webhook_secret: str | None = Field(
+        default=None, description="Signing secret (whsec_...) of the Stripe webhook endpoint."
+    )
+    preauth_amount: Decimal = Field(
+        default=Decimal("50.00"),
+        gt=0,
+        description="Held on the driver's card before a start from the app (in KILOWATT_CURRENCY).",
+    )
+    topup_threshold: Decimal = Field(
+        default=Decimal("10.00"),
+        ge=0,
+        description="When the cost so far comes this close to what is held, one more hold.",
+    )
+    payments_reconcile_interval_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often unsettled payments are settled and checked with Stripe.",
     )
     # --- roaming (issue 6) ---
     ocpi_base_url: str | None = Field(

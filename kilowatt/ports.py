@@ -19,6 +19,7 @@ from kilowatt.domain.drivers import Driver, DriverSecret
 from kilowatt.domain.events import Event
 from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
+from kilowatt.domain.payments import Payment, PaymentRefund
 from kilowatt.domain.remote_starts import RemoteStartRecord
 from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.roaming import Endpoint, Partner
@@ -29,6 +30,7 @@ from kilowatt.domain.roaming_objects import (
     SentCommand,
 )
 from kilowatt.domain.session_readings import SessionRecord
+from kilowatt.domain.subscriptions import Plan, Subscription
 from kilowatt.domain.tariff_selection import OfferedTariff
 from kilowatt.domain.tickets import Ticket
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
@@ -91,6 +93,16 @@ __all__ += [
     "SentCommands",
     "UpdatedWindow",
 ]  # issue 6
+__all__ += [
+    "IntentStatus",
+    "PaymentLookup",
+    "PaymentStore",
+    "ProviderEvent",
+    "SavedCard",
+    "SavedCards",
+    "SubscriptionBilling",
+    "SubscriptionStore",
+]  # issue 7, payments
 
 
 class Clock(Protocol):
@@ -912,3 +924,116 @@ class SentCommands(Protocol):
 
     async def get(self, command_id: str) -> SentCommand | None: ...
     async def save(self, command: SentCommand) -> None: ...
+
+
+# --- payments (issue 7) ---
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCard:
+    """A card saved with the provider, as the driver may see it (never its number)."""
+
+    id: str  # the provider's payment method id
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    default: bool = False
+
+
+class SavedCards(Protocol):
+    """A driver's cards at the provider. Card data goes from the app to the provider only:
+    we hand the app a SetupIntent's client secret and later see the saved card's id."""
+
+    async def setup_intent(self, customer: str, idempotency_key: str) -> str:
+        """A SetupIntent for the customer; returns its client secret for Stripe.js."""
+        ...
+
+    async def cards(self, customer: str) -> Sequence[SavedCard]: ...
+    async def set_default(self, customer: str, payment_method: str) -> None: ...
+    async def detach(self, payment_method: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IntentStatus:
+    """What the provider says of one hold: its status and the amount it received (captured)."""
+
+    reference: str
+    status: str  # requires_capture | succeeded | canceled | ...
+    received_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEvent:
+    """A verified webhook event: about a hold (``intent``), or a subscription that ended
+    (``ended_subscription``, its id), or neither."""
+
+    id: str
+    type: str
+    intent: IntentStatus | None
+    ended_subscription: str | None = None
+
+
+class PaymentLookup(Protocol):
+    """Reading the provider's side, for a lost or late webhook."""
+
+    async def intent(self, reference: str) -> IntentStatus: ...
+    def verify(self, payload: bytes, signature: str) -> ProviderEvent:
+        """A webhook's event if its signature is good; raises AccessDenied if not."""
+        ...
+
+
+class PaymentStore(Protocol):
+    """Payments, refunds, Stripe customers and handled webhook events; each write is
+    durable when the call returns (payments follow the provider, not a unit of work)."""
+
+    async def save(self, payment: Payment) -> None: ...
+    async def get(self, payment_id: str) -> Payment | None: ...
+    async def by_reference(self, reference: str) -> Payment | None: ...
+    async def of_transaction(self, transaction_pk: str) -> Sequence[Payment]: ...
+    async def of_driver(self, driver_id: str, limit: int, offset: int) -> Sequence[Payment]: ...
+    async def of_cdr(self, cdr_id: str) -> Sequence[Payment]: ...
+    async def unlinked(self, station_id: str) -> Sequence[Payment]:
+        """Start holds at the station (held or released) not yet linked to a transaction."""
+        ...
+
+    async def authorized(self, limit: int) -> Sequence[Payment]: ...
+    async def add_refund(self, refund: PaymentRefund, payment: Payment) -> None:
+        """The refund and the payment it changed, together."""
+        ...
+
+    async def refunds(self, payment_ids: Sequence[str]) -> Sequence[PaymentRefund]: ...
+    async def refund_by_key(self, idempotency_key: str) -> Sequence[PaymentRefund]: ...
+    async def customer(self, driver_id: str) -> str | None: ...
+    async def add_customer(self, driver_id: str, customer: str, now: datetime) -> None: ...
+    async def seen_event(self, event_id: str) -> bool: ...
+    async def add_event(self, event_id: str, now: datetime) -> None: ...
+
+
+class SubscriptionBilling(Protocol):
+    """Recurring plans at the provider (Stripe's legacy Plans API, which localstripe has)."""
+
+    async def create_plan(
+        self, name: str, amount_minor: int, currency: str, interval: str, idempotency_key: str
+    ) -> str:
+        """The provider's plan id."""
+        ...
+
+    async def subscribe(
+        self, customer: str, plan: str, payment_method: str, idempotency_key: str
+    ) -> str:
+        """The subscription's id once its first period is paid; raises PaymentDeclined."""
+        ...
+
+    async def cancel(self, reference: str) -> None: ...
+
+
+class SubscriptionStore(Protocol):
+    """Plans and subscriptions; each write durable when the call returns."""
+
+    async def add_plan(self, plan: Plan) -> None: ...
+    async def plan(self, plan_id: str) -> Plan | None: ...
+    async def plans(self) -> Sequence[Plan]: ...
+    async def save(self, subscription: Subscription) -> None: ...
+    async def active_of(self, driver_id: str) -> Subscription | None: ...
+    async def by_reference(self, reference: str) -> Subscription | None: ...

@@ -18,6 +18,7 @@ from kilowatt.api.routes import (
     commands,
     device_model,
     driver_accounts,
+    driver_payments,
     driver_sessions,
     driver_tokens,
     evses,
@@ -25,9 +26,12 @@ from kilowatt.api.routes import (
     local_lists,
     locations,
     maintenance,
+    payment_webhooks,
+    payments,
     reservations,
     station_logs,
     stations,
+    subscriptions,
     tariffs,
     tickets,
     tokens,
@@ -44,10 +48,13 @@ from kilowatt.domain.errors import (
     StationRefused,
     StationTimeout,
 )
+from kilowatt.domain.payments import PaymentDeclined
 from kilowatt.domain.roaming import PartnerFailed
 from kilowatt.ports import Queries, StationGateway
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.drivers import DriverContext
+from kilowatt.services.payment_context import PaymentContext
+from kilowatt.services.subscriptions import SubscriptionContext
 
 __all__ = ["create_api"]
 
@@ -60,6 +67,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (StationTimeout, 504),
     (StationRefused, 502),
     (PartnerFailed, 502),  # roaming (issue 6)
+    (PaymentDeclined, 402),  # payments (issue 7): the provider's reason, for the driver
 ]
 
 
@@ -71,8 +79,11 @@ def create_api(
     call_timeout_s: float = 30.0,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     drivers: DriverContext | None = None,
+    payments_on: PaymentContext | None = None,
+    subscriptions_on: SubscriptionContext | None = None,
 ) -> FastAPI:
-    """The API; with ``drivers``, also the driver API (``/api/v1/driver``, driver sessions)."""
+    """The API; with ``drivers``, also the driver API (``/api/v1/driver``, driver sessions);
+    with ``payments_on``, saved cards, holds at app starts, refunds and Stripe's webhook."""
     app = FastAPI(
         title="Kilowatt",
         version=kilowatt.__version__,
@@ -104,6 +115,17 @@ def create_api(
         for module in (driver_accounts, driver_tokens, driver_sessions):
             app.include_router(module.router, prefix="/api/v1")
     app.include_router(roaming_routes.router, prefix="/api/v1", dependencies=secured)  # issue 6
+    if payments_on is not None:  # payments (issue 7)
+        app.state.payments = payments_on
+        app.include_router(payments.router, prefix="/api/v1", dependencies=secured)
+        app.include_router(payment_webhooks.router, prefix="/api/v1")
+        if drivers is not None:
+            app.include_router(driver_payments.router, prefix="/api/v1")
+    if subscriptions_on is not None:
+        app.state.subscriptions = subscriptions_on
+        app.include_router(subscriptions.operator, prefix="/api/v1")
+        if drivers is not None:
+            app.include_router(subscriptions.driver, prefix="/api/v1")
     return app
 
 

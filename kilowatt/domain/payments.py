@@ -7,18 +7,32 @@ total captured at the CDR, the rest released, refunds by an operator.
 
 Amounts are integers in the currency's minor unit (cents): ``to_minor`` converts a Decimal
 total exactly, and refuses what does not fit (never rounds money silently).
+
+A long session may hold more than once (a top-up when the cost nears what is held): the CDR
+total is then spread over the holds in order (``split``), so the captures add up to exactly
+the total. What the provider reports (a webhook, a poll) only ever moves a payment forward
+(``observe``): a late or replayed report cannot undo a capture or a release.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
 from kilowatt.domain.errors import Conflict, DomainError, InvalidValue
 
-__all__ = ["Payment", "PaymentDeclined", "PaymentState", "to_minor"]
+__all__ = [
+    "HoldKind",
+    "Payment",
+    "PaymentDeclined",
+    "PaymentRefund",
+    "PaymentState",
+    "split",
+    "to_minor",
+    "to_minor_up",
+]
 
 # ISO 4217 minor units of the currencies we expect; others have 2.
 _EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "HUF": 2, "KWD": 3, "BHD": 3}
@@ -35,6 +49,12 @@ class PaymentState(StrEnum):
     RELEASED = "released"
 
 
+class HoldKind(StrEnum):
+    START = "start"  # placed before the station is asked to start
+    TOP_UP = "top_up"  # placed while the session runs, as its cost nears what is held
+    SHORTFALL = "shortfall"  # the part of a CDR total above all the holds, charged at the end
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
     """>>> to_minor(Decimal("4.24"), "EUR")
     424
@@ -45,6 +65,16 @@ def to_minor(amount: Decimal, currency: str) -> int:
     if scaled < 0:
         raise InvalidValue("a payment amount cannot be negative")
     return int(scaled)
+
+
+def to_minor_up(amount: Decimal, currency: str) -> int:
+    """An estimate in minor units, rounded up (to hold against, never to charge).
+
+    >>> to_minor_up(Decimal("4.2412"), "EUR")
+    425
+    """
+    scaled = amount.scaleb(_EXPONENTS.get(currency, 2)).to_integral_value(ROUND_CEILING)
+    return max(int(scaled), 0)
 
 
 @dataclass(slots=True)
@@ -63,6 +93,16 @@ class Payment:
     refunded_minor: int = 0
     transaction_pk: str | None = None
     cdr_id: str | None = None
+    kind: HoldKind = HoldKind.START
+    station_id: str | None = None
+    evse_id: int | None = None
+    remote_start_id: int | None = None
+    idempotency_key: str = ""  # the one the hold was placed with
+
+    @property
+    def is_final(self) -> bool:
+        """Nothing more will happen to it on its own (refunds aside)."""
+        return self.state is not PaymentState.AUTHORIZED
 
     @property
     def refundable_minor(self) -> int:
@@ -80,6 +120,12 @@ class Payment:
         self.state = PaymentState.CAPTURED if amount_minor else PaymentState.RELEASED
         self.cdr_id, self.updated_at = cdr_id, now
 
+    def release(self, now: datetime) -> None:
+        """Give the whole hold back (the start did not happen)."""
+        if self.state is not PaymentState.AUTHORIZED:
+            raise Conflict(f"payment {self.id} is {self.state}, not authorized")
+        self.state, self.updated_at = PaymentState.RELEASED, now
+
     def refund(self, amount_minor: int, now: datetime) -> None:
         """Give back part or all of what was captured, never more."""
         if self.state is not PaymentState.CAPTURED:
@@ -92,3 +138,47 @@ class Payment:
         if self.refunded_minor == self.captured_minor:
             self.state = PaymentState.REFUNDED
         self.updated_at = now
+
+    def observe(self, status: str, received_minor: int, now: datetime) -> bool:
+        """What the provider reports (PaymentIntent ``status`` and the amount it received);
+        True when that moved the payment forward. Never moves it back."""
+        if self.state is not PaymentState.AUTHORIZED:
+            return False
+        if status == "succeeded":
+            self.captured_minor = min(received_minor, self.authorized_minor)
+            self.state = PaymentState.CAPTURED if received_minor else PaymentState.RELEASED
+        elif status == "canceled":
+            self.state = PaymentState.RELEASED
+        else:
+            return False
+        self.updated_at = now
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRefund:
+    """Money given back from one payment, against a CDR, asked for by an operator."""
+
+    id: str
+    payment_id: str
+    cdr_id: str | None
+    amount_minor: int
+    reference: str  # the provider's refund id
+    idempotency_key: str
+    requested_by: str
+    created_at: datetime
+    reason: str | None = None
+
+
+def split(total_minor: int, available_minor: list[int]) -> list[int]:
+    """Spread ``total_minor`` over parts with room ``available_minor``, first parts first;
+    the shares add up to the total exactly (the caller covers any rest left over).
+
+    >>> split(6000, [5000, 5000])
+    [5000, 1000]
+    """
+    shares: list[int] = []
+    for room in available_minor:
+        share = min(room, total_minor - sum(shares))
+        shares.append(max(share, 0))
+    return shares

@@ -16,6 +16,8 @@ from kilowatt.ports import CdrFilter, CdrRecord, Queries, StationGateway
 from kilowatt.services import billing, remote_control
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.driver_tokens import app_token, tokens_of
+from kilowatt.services.payment_context import PaymentContext
+from kilowatt.services.payments import start_paid as paid_start
 from kilowatt.services.remote_control import RemoteStart, RemoteStop
 
 __all__ = [
@@ -84,14 +86,21 @@ async def start_session(
     gateway: StationGateway,
     *,
     timeout_s: float,
+    payments: PaymentContext | None = None,
 ) -> dict[str, Any]:
     """Ask the station to start with the driver's app token; returns the station's answer.
 
     The session appears among the driver's sessions once the station reports the start.
+    With ``payments`` (Stripe configured), the driver's card is held first: a declined card
+    raises PaymentDeclined and the station is not asked.
     """
     await _require_evse(request, ctx)
     token = await app_token(driver_id, ctx)
     start = RemoteStart(token.uid, request.evse_id, id_token_type=_APP_TOKEN_TYPE)
+    if payments is not None:
+        return await paid_start(
+            driver_id, request.station_id, start, payments, gateway, timeout_s=timeout_s
+        )
     return await remote_control.send(request.station_id, start, ctx, gateway, timeout_s=timeout_s)
 
 

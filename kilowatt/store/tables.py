@@ -704,3 +704,94 @@ emsp_commands = Table(
     _utc("updated_at", nullable=False),
     _utc("result_due_at"),
 )
+
+
+# --- payments (issue 7) ---
+__all__ += ["payment_customers", "payment_events", "payment_refunds", "payments"]
+
+# One row per hold (a Stripe PaymentIntent); a session may have several (top-ups).
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("driver_id", String(36), nullable=False),
+    Column("reference", String(255), nullable=False, unique=True),
+    Column("idempotency_key", String(120), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("authorized_minor", BigInteger, nullable=False),
+    Column("captured_minor", BigInteger, nullable=False),
+    Column("refunded_minor", BigInteger, nullable=False),
+    Column("station_id", String(48)),
+    Column("evse_id", Integer),
+    Column("remote_start_id", BigInteger),
+    Column("transaction_pk", String(36)),
+    Column("cdr_id", String(39)),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+    Index("ix_payments_driver", "driver_id", "created_at"),
+    Index("ix_payments_transaction", "transaction_pk"),
+    Index("ix_payments_state", "state"),
+)
+
+payment_refunds = Table(
+    "payment_refunds",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("payment_id", String(36), ForeignKey("payments.id"), nullable=False),
+    Column("cdr_id", String(39)),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("idempotency_key", String(120), nullable=False),  # the operator's request
+    Column("requested_by", String(120), nullable=False),
+    Column("reason", String(255)),
+    _utc("created_at", nullable=False),
+    UniqueConstraint("idempotency_key", "payment_id"),
+)
+
+# The driver's customer at the payment provider, made on first need.
+payment_customers = Table(
+    "payment_customers",
+    metadata,
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), primary_key=True),
+    Column("customer", String(255), nullable=False),
+    _utc("created_at", nullable=False),
+)
+
+# Provider webhook events already handled (a replay is answered and ignored).
+payment_events = Table(
+    "payment_events",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    _utc("received_at", nullable=False),
+)
+
+# Subscription plans (a Stripe Plan each) and the drivers subscribed to them.
+__all__ += ["plans", "subscriptions"]
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("interval", String(8), nullable=False),
+    Column("driver_group", String(36), nullable=False),
+    Column("reference", String(255), nullable=False, unique=True),
+    _utc("created_at", nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), nullable=False),
+    Column("plan_id", String(36), ForeignKey("plans.id"), nullable=False),
+    Column("reference", String(255), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+    Index("ix_subscriptions_driver", "driver_id", "status"),
+)

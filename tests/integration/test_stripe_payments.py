@@ -4,14 +4,8 @@ through Stripe's own SDK."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 import stripe
@@ -19,42 +13,16 @@ import stripe
 from kilowatt.adapters.stripe_payments import StripePayments
 from kilowatt.domain.payments import PaymentDeclined
 from kilowatt.ports import PaymentGateway, PaymentHold
+from tests.stripe_support import (
+    API_KEY,
+    DECLINED_ON_CHARGE,
+    VISA,
+    localstripe_url,
+    stripe_js,
+    tokenised,
+)
 
-API_KEY = "sk_test_kilowatt"
-VISA, DECLINED_ON_CHARGE = "4242424242424242", "4000000000000341"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="session")
-def localstripe_url() -> Iterator[str]:
-    port = _free_port()
-    root = Path(__file__).parents[2]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.localstripe_server", str(port)],
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("localstripe did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
+__all__ = ["localstripe_url", "stripe_js"]  # the fixtures, used by name
 
 
 @pytest.fixture
@@ -64,19 +32,6 @@ async def gateway(localstripe_url: str) -> AsyncIterator[PaymentGateway]:
         yield payments
     finally:
         await payments.close()
-
-
-@pytest.fixture
-def stripe_js(localstripe_url: str) -> stripe.StripeClient:
-    """Plays the app's side: only the provider sees card numbers, we get a payment method id."""
-    return stripe.StripeClient(API_KEY, base_addresses={"api": localstripe_url})
-
-
-def tokenised(stripe_js: stripe.StripeClient, number: str) -> str:
-    # a raw card number, as Stripe.js sends it (localstripe has no Stripe.js); never to us
-    card: Any = {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}
-    method = stripe_js.v1.payment_methods.create({"type": "card", "card": card})
-    return method.id
 
 
 def key() -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from kilowatt.domain.errors import Conflict, InvalidValue
-from kilowatt.domain.payments import Payment, PaymentState, to_minor
+from kilowatt.domain.payments import Payment, PaymentState, split, to_minor, to_minor_up
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -68,3 +68,39 @@ def test_a_free_session_releases_the_whole_hold() -> None:
     assert payment.state is PaymentState.RELEASED
     with pytest.raises(Conflict):
         payment.refund(1, NOW)
+
+
+@pytest.mark.parametrize(
+    ("total", "holds", "shares"),
+    [
+        (424, [5000], [424]),
+        (6000, [5000, 5000], [5000, 1000]),
+        (0, [5000, 5000], [0, 0]),
+        (12000, [5000, 5000], [5000, 5000]),  # the rest is charged apart (a shortfall)
+    ],
+)
+def test_a_total_is_spread_over_the_holds_in_order(
+    total: int, holds: list[int], shares: list[int]
+) -> None:
+    assert split(total, holds) == shares
+
+
+def test_what_the_provider_reports_moves_a_payment_forward_only() -> None:
+    payment = held()
+    assert not payment.observe("requires_capture", 0, NOW)
+    assert payment.observe("succeeded", 424, NOW)
+    assert (payment.state, payment.captured_minor) == (PaymentState.CAPTURED, 424)
+    assert not payment.observe("canceled", 0, NOW)  # a late report changes nothing
+    assert not payment.observe("succeeded", 999, NOW)  # a replay neither
+    assert payment.captured_minor == 424
+
+
+def test_a_cancelled_hold_is_released() -> None:
+    payment = held()
+    assert payment.observe("canceled", 0, NOW)
+    assert payment.state is PaymentState.RELEASED and payment.is_final
+
+
+def test_a_running_cost_is_held_against_rounded_up() -> None:
+    assert to_minor_up(Decimal("4.2412"), "EUR") == 425
+    assert to_minor_up(Decimal("4.24"), "EUR") == 424

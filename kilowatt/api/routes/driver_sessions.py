@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from kilowatt.api.deps import BackendDep, Limit, Offset
 from kilowatt.api.driver_deps import SignedInDriver
+from kilowatt.api.payment_deps import MaybePayments
 from kilowatt.api.schemas.drivers import DriverSessionStart
 from kilowatt.services import driver_sessions
 from kilowatt.services.driver_sessions import StartRequest
@@ -33,13 +34,19 @@ async def get_session(
 
 @router.post("/sessions", status_code=202)
 async def start_session(
-    body: DriverSessionStart, driver: SignedInDriver, backend: BackendDep
+    body: DriverSessionStart, driver: SignedInDriver, backend: BackendDep, pctx: MaybePayments
 ) -> dict[str, Any]:
     """Ask the station to start with your app token; the station's answer is returned and the
-    session shows in ``GET /driver/sessions`` once the station reports it."""
+    session shows in ``GET /driver/sessions`` once the station reports it. With payments on,
+    your default card is held first: 402 with the reason if it is declined."""
     request = StartRequest(body.station_id, body.evse_id)
     return await driver_sessions.start_session(
-        driver.id, request, backend.ctx, backend.gateway, timeout_s=backend.call_timeout_s
+        driver.id,
+        request,
+        backend.ctx,
+        backend.gateway,
+        timeout_s=backend.call_timeout_s,
+        payments=pctx,
     )
 
 
