@@ -3,7 +3,9 @@
 Stations and transactions are cached per process: a station is connected to one process at a
 time and its messages are handled one after the other, so the process that holds its socket
 is the only writer. The cache of a station is dropped when it connects again and whenever a
-unit of work that touched it does not commit.
+unit of work that touched it fails or leaves staged writes uncommitted. A row loaded while a
+commit touching its station was under way may be older than that commit: it is returned but
+not cached (``AggregateCache.put_loaded``), so the cache never goes back to a stale copy.
 """
 
 from __future__ import annotations
@@ -43,6 +45,25 @@ class AggregateCache:
     def __init__(self, capacity: int = 50_000) -> None:
         self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._capacity = capacity
+        self._clock = 0  # counts changes (commits, forgets) of any station
+        self._changed_at: dict[str, int] = {}  # the count at each station's last change
+
+    def stamp(self) -> int:
+        """Taken before loading from the database, and given back to ``put_loaded``."""
+        return self._clock
+
+    def changed(self, station_id: str) -> None:
+        """A commit touching the station ended, or its cached copies were dropped."""
+        self._clock += 1
+        self._changed_at[station_id] = self._clock
+
+    def put_loaded(self, station_id: str, key: str, item: Any, stamp: int) -> bool:
+        """Cache what was loaded unless the station changed since ``stamp`` (a commit that
+        was under way during the load may be missing from it). True when cached."""
+        if self._changed_at.get(station_id, 0) > stamp:
+            return False
+        self.put(station_id, key, item)
+        return True
 
     def get(self, station_id: str, key: str) -> Any:
         item = self._items.get((station_id, key))
@@ -59,6 +80,7 @@ class AggregateCache:
     def forget_station(self, station_id: str) -> None:
         for key in [k for k in self._items if k[0] == station_id]:
             del self._items[key]
+        self.changed(station_id)
 
 
 @dataclass
@@ -133,9 +155,10 @@ class StationRepository(_Repository):
         if cached is not None:
             self._touched.add(station_id)
             return cached
+        stamp = self._context.stations.stamp()
         station = await self._load(station_id)
         if station is not None:
-            self._context.stations.put(station_id, "", station)
+            self._context.stations.put_loaded(station_id, "", station, stamp)
             self._touched.add(station_id)
         return station
 
@@ -243,6 +266,7 @@ class TransactionRepository(_Repository):
 
     async def _load(self, *criteria: Any) -> Transaction | None:
         t, ev = tables.transactions, tables.transaction_events
+        stamp = self._context.transactions.stamp()
         row = await self._context.fetch_one(select(t).where(*criteria))
         if row is None:
             return None
@@ -255,7 +279,9 @@ class TransactionRepository(_Repository):
         orders = [((r["timestamp"], r["seq_no"] or 0), r) for r in reported]
         transaction.token_order = min((o for o, r in orders if r["id_token"]), default=None)
         transaction.state_order = max((o for o, r in orders if r["charging_state"]), default=None)
-        self._cache(transaction)
+        cache, station_id = self._context.transactions, transaction.station_id
+        cache.put_loaded(station_id, transaction.transaction_id, transaction, stamp)
+        self._touched.add(station_id)
         return transaction
 
     def _cache(self, transaction: Transaction) -> None:

@@ -124,7 +124,9 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self._committed and self._touched:
+        # A unit of work that only read leaves the cache alone: dropping it here would let a
+        # reader reload a row that a commit under way has not reached yet.
+        if not self._committed and self._touched and (exc_type is not None or self._writes):
             self._forget_touched()
 
     async def commit(self) -> None:
@@ -135,6 +137,9 @@ class SqlUnitOfWork:
             self._forget_touched()
             raise
         self._committed = True
+        for station_id in self._touched:  # loads that overlapped this commit are not cached
+            self._context.stations.changed(station_id)
+            self._context.transactions.changed(station_id)
 
     def record(self, *events: Event) -> None:
         self._events.extend(events)

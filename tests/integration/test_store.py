@@ -129,3 +129,60 @@ async def test_a_naive_time_is_refused_before_it_reaches_the_database(store: Sto
             uow.tokens.add(IdToken(uid="T", type=TokenType.RFID, created_at=naive, updated_at=NOW))
             await uow.commit()
     assert await _count(store, tables.id_tokens) == 0
+
+
+def _station(station_id: str) -> ChargingStation:
+    return ChargingStation(
+        id=station_id,
+        password_hash=None,
+        registration_status=RegistrationStatus.PENDING,
+        created_at=NOW,
+        updated_at=NOW,
+        security_profile=0,
+    )
+
+
+async def test_a_unit_of_work_that_only_reads_keeps_the_cache_one_that_fails_drops_it(
+    store: Store,
+) -> None:
+    async with store.unit_of_work() as uow:
+        uow.stations.add(_station("CP-2"))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        cached = await uow.stations.get("CP-2")
+    async with store.unit_of_work() as uow:
+        assert await uow.stations.get("CP-2") is cached  # a reader does not drop it
+
+    with pytest.raises(RuntimeError):
+        async with store.unit_of_work() as uow:
+            station = await uow.stations.get("CP-2")
+            assert station is not None
+            station.registration_status = RegistrationStatus.REJECTED
+            raise RuntimeError("the change is never saved")
+    async with store.unit_of_work() as uow:
+        reloaded = await uow.stations.get("CP-2")
+    assert reloaded is not None and reloaded is not cached
+    assert reloaded.registration_status is RegistrationStatus.PENDING
+
+
+async def test_a_row_loaded_while_a_commit_was_under_way_is_not_cached(store: Store) -> None:
+    """A reader may load a row before a commit of its station is durable; caching that copy
+    would hand the next reader (the CDR after TransactionEnded) a state gone by."""
+    async with store.unit_of_work() as uow:
+        uow.stations.add(_station("CP-3"))
+        await uow.commit()
+    cache = store.context.stations
+    cache.forget_station("CP-3")
+    reader_began = cache.stamp()  # a reader starts loading CP-3, still Pending in the database
+    async with store.unit_of_work() as uow:  # meanwhile a commit changes CP-3
+        station = await uow.stations.get("CP-3")
+        assert station is not None
+        station.registration_status = RegistrationStatus.ACCEPTED
+        uow.stations.save(station)
+        await uow.commit()
+    stale = _station("CP-3")  # what the reader got: Pending
+    assert not cache.put_loaded("CP-3", "", stale, reader_began)
+    assert cache.get("CP-3", "") is station
+    async with store.unit_of_work() as uow:
+        now_read = await uow.stations.get("CP-3")
+    assert now_read is not None and now_read.registration_status is RegistrationStatus.ACCEPTED
