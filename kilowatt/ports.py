@@ -80,6 +80,7 @@ __all__ += [
     "RoamingReads",
     "UpdatedWindow",
 ]  # issue 6
+__all__ += ["Favourites"]  # driver app (issue 7)
 
 
 class Clock(Protocol):
@@ -827,3 +828,20 @@ class PushOutbox(Protocol):
         ...
 
     async def save(self, push: OcpiPush) -> None: ...
+
+
+# --- driver app (issue 7) ---
+
+
+class Favourites(Protocol):
+    """The locations each driver starred; each write is durable when the call returns."""
+
+    async def of(self, driver_id: str) -> Sequence[str]:
+        """The starred location ids, oldest star first."""
+        ...
+
+    async def star(self, driver_id: str, location_id: str, at: datetime) -> None:
+        """Idempotent: starring a starred location changes nothing."""
+        ...
+
+    async def unstar(self, driver_id: str, location_id: str) -> None: ...

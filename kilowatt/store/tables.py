@@ -32,6 +32,7 @@ __all__ = [
     "connector_statuses",
     "connectors",
     "device_variables",
+    "driver_favourites",
     "driver_secrets",
     "driver_tokens",
     "drivers",
@@ -623,4 +624,21 @@ ocpi_pushes = Table(
     Column("last_error", String(255)),
     Index("ix_ocpi_pushes_next_attempt_at", "next_attempt_at"),
     Index("ix_ocpi_pushes_object", "partner_id", "object_key", "seq"),
+)
+
+
+# --- driver app (issue 7) ---
+
+# The locations a driver starred in the app; gone with the driver.
+driver_favourites = Table(
+    "driver_favourites",
+    metadata,
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "location_id",
+        String(36),
+        ForeignKey("locations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _utc("created_at", nullable=False),
 )
