@@ -51,7 +51,10 @@ from kilowatt.services.roaming_tokens import RoamingAuthorizer
 from kilowatt.services.running_cost import RunningCostNotifier
 from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
+from kilowatt.store.favourites import SqlFavourites
 from kilowatt.store.roaming import SqlPartnerRegistry, SqlPushOutbox, SqlRoamingReads
+from kilowatt.web import LiveFeed, WebBackend, create_web
+from kilowatt.web.app import mail_link_routes
 
 __all__ = ["Kilowatt", "build", "roaming_session"]
 
@@ -132,14 +135,16 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
             await gateway.close_all()
             await store.close()
 
+    drivers = _driver_context(settings, ctx)
     app = create_api(
         ctx,
         store.queries,
         gateway,
         call_timeout_s=settings.call_timeout_s,
         lifespan=lifespan,
-        drivers=_driver_context(settings, ctx),
+        drivers=drivers,
     )
+    _mount_web(app, settings, store, drivers, (events, gateway))
     for route in central.routes():
         app.router.routes.append(route)
     kw = Kilowatt(settings, store, ctx, gateway, events, app)
@@ -201,6 +206,30 @@ def _driver_context(settings: Settings, ctx: ServiceContext) -> DriverContext:
         public_url=settings.public_url,
     )
     return DriverContext(ctx, mailer, policy)
+
+
+def _mount_web(
+    app: FastAPI,
+    settings: Settings,
+    store: Store,
+    drivers: DriverContext,
+    wiring: tuple[InProcessEventPublisher, InProcessStationGateway],
+) -> None:
+    """The driver web app under /app (issue 7), fed live by the event bus."""
+    events, gateway = wiring
+    live = LiveFeed()
+    events.subscribe(live.on_event)
+    backend = WebBackend(
+        drivers=drivers,
+        queries=store.queries,
+        gateway=gateway,
+        favourites=SqlFavourites(store.context, store.committer),
+        live=live,
+        map_tile_url=settings.map_tile_url,
+        map_attribution=settings.map_attribution,
+    )
+    app.router.routes.extend(mail_link_routes())
+    app.mount("/app", create_web(backend))
 
 
 # --- roaming (issue 6) ---

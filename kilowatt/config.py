@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     driver_link_ttl_s: float = Field(
         default=24 * 3600.0, gt=0, description="Verification and reset links expire after."
     )
+    # --- driver app (issue 7) ---
+    map_tile_url: str = Field(
+        default="",
+        description="Map tiles of the driver app, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png;"
+        " empty: the markers on a blank background (no request leaves Kilowatt).",
+    )
+    map_attribution: str = Field(default="", description="Shown under the map with the tiles.")
     # --- roaming (issue 6) ---
     ocpi_base_url: str | None = Field(
         default=None,
