@@ -565,7 +565,44 @@ class SimulatedStation(abc.ABC):
     ) -> None:
         session = await self.plug_in(connector.connector_id)
         session.remote_start_id = remote_start_id
-        await self.start_charging(id_tag, connector_id=connector.connector_id)
+        started = await self.start_charging(id_tag, connector_id=connector.connector_id)
+        if started and self._autonomous:
+            await self._charge_remotely_started(connector)
+
+    async def _charge_remotely_started(self, connector: Connector) -> None:
+        """A run charges a remotely started car, with meter values, until the transaction is
+        stopped (remotely, or when the run ends)."""
+
+        def ended() -> bool:
+            session = connector.session
+            return self._stopping or session is None or not session.transaction_open
+
+        while not await self._wait_until(ended, self.meter_interval_s):
+            try:
+                await self.send_meter_values(
+                    connector_id=connector.connector_id,
+                    advance_s=self.meter_interval_s * self.config.speed,
+                )
+            except (OCPPError, StationOffline) as exc:
+                self._emit(f"connector {connector.connector_id}: meter values failed: {exc}")
+
+    def stop_remotely(self, transaction_id: str) -> str:
+        """Accept a remote stop of a running transaction; it ends ("Remote") and the car
+        leaves, after the answer."""
+        for connector in self.connectors.values():
+            session = connector.session
+            if (
+                session
+                and session.transaction_open
+                and str(session.transaction_id) == str(transaction_id)
+            ):
+                self._follow_up(self._stop_remotely(connector), "remote stop")
+                return "Accepted"
+        return "Rejected"
+
+    async def _stop_remotely(self, connector: Connector) -> None:
+        await self.stop_charging("Remote", connector_id=connector.connector_id)
+        await self.unplug(connector.connector_id)
 
     def reset(self) -> str:
         """Accept a Reset and reboot after the answer: the connection closes, opens again and
@@ -1107,6 +1144,8 @@ class SimulatedStation(abc.ABC):
             await self._wait_online()
             while True:
                 await self._pause_sim(connector.rng.uniform(*cfg.idle_s))
+                if connector.session is not None:
+                    continue  # a remotely started car is charging here
                 if connector.rng.random() < cfg.fault_probability:
                     await self._simulate_fault(connector)
                     continue
