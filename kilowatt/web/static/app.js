@@ -73,7 +73,7 @@ const CONNECTORS = {
   IEC_62196_T1: "Type 1", IEC_62196_T1_COMBO: "CCS1", DOMESTIC_F: "Schuko",
 };
 function connectorNames(list) { return list.map((c) => CONNECTORS[c] || c).join(", "); }
-function kw(watts) { return watts ? `${(watts / 1000).toFixed(0)} kW` : "? kW"; }
+function kw(watts) { return watts ? `${(watts / 1000).toFixed(0)} kW` : "power not stated"; }
 
 function starButton(loc) {
   const button = el("button", { type: "button", class: "star signed-in", "aria-pressed": String(loc.favourite) });
