@@ -75,6 +75,7 @@ class Kilowatt:
     peer_client: httpx.AsyncClient | None = None  # calls to OCPI partners (issue 6)
     pusher: Pusher | None = None  # pushes to OCPI partners (issue 6)
     commands: Commands | None = None  # OCPI commands being carried out (issue 6)
+    drivers: DriverContext | None = None  # driver accounts and the driver app (issue 7)
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
@@ -147,7 +148,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     _mount_web(app, settings, store, drivers, (events, gateway))
     for route in central.routes():
         app.router.routes.append(route)
-    kw = Kilowatt(settings, store, ctx, gateway, events, app)
+    kw = Kilowatt(settings, store, ctx, gateway, events, app, drivers=drivers)
     _mount_ocpi(kw, peer_client)
     assert kw.roaming is not None
     authorizer.authorizers.append(RoamingAuthorizer(kw.roaming))  # after our own tokens
