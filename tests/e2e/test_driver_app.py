@@ -5,15 +5,20 @@ seeing only their own data (the same 404 as for what does not exist)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Awaitable
+from typing import Any
 
 import httpx
 import pytest
 from pypdf import PdfReader
 
+from kilowatt.simulator.station import SimulatedStation
+from kilowatt.simulator.station_v16 import SimulatedStationV16
+from kilowatt.simulator.station_v201 import SimulatedStationV201
 from tests.conftest import RunningServer
-from tests.driver_support import SignedUpDriver, signed_up
+from tests.driver_support import SignedUpDriver, signed_up, simulated_station
 from tests.e2e.test_api_cdrs import charge_16
 from tests.e2e.test_api_tariffs import priced_site
 from tests.e2e.test_driver_sessions import AppStation16, connected, ok
@@ -190,3 +195,49 @@ async def test_receipts_and_live_sessions_are_only_the_drivers_own(
                 assert (await anonymous.get(path)).status_code == 401, path
             bad = await anonymous.get("/app/api/locations", headers={"Authorization": "Bearer x"})
             assert bad.status_code == 401
+
+
+async def _events(client: httpx.AsyncClient, path: str, count: int | None) -> list[dict[str, Any]]:
+    """The first ``count`` sessions a live stream sends (None: all, until it ends)."""
+    found: list[dict[str, Any]] = []
+    async with client.stream("GET", path, timeout=30) as stream:
+        assert stream.status_code == 200
+        async for line in stream.aiter_lines():
+            if line.startswith("data: "):
+                found.append(json.loads(line.removeprefix("data: ")))
+                if len(found) == count:
+                    break
+    return found
+
+
+@pytest.mark.parametrize("kind", [SimulatedStationV16, SimulatedStationV201])
+async def test_a_simulated_station_charges_for_the_app_live_and_stops_when_asked(
+    server: RunningServer,
+    api: httpx.AsyncClient,
+    ada: SignedUpDriver,
+    kind: type[SimulatedStation],
+) -> None:
+    await priced_site(api, "CP-SIM")
+    async with simulated_station(server, "CP-SIM", kind), ada.client(server) as driver:
+        await eventually(
+            lambda: ok(driver.get("/app/api/locations?available=true")), bool, timeout_s=10
+        )
+        start = {"station_id": "CP-SIM", "evse_id": 1}
+        assert await ok(driver.post("/api/v1/driver/sessions", json=start), 202) == {
+            "status": "Accepted"
+        }
+        (session,) = await eventually(
+            lambda: ok(driver.get("/api/v1/driver/sessions")), bool, timeout_s=10
+        )
+        live = f"/app/api/sessions/{session['id']}/live"
+        first, second, third = await _events(driver, live, 3)
+        assert first["status"] == "ACTIVE"
+        assert float(first["kwh"]) < float(second["kwh"]) < float(third["kwh"])  # pushed live
+        assert third["power_w"] > 0
+
+        stopped = await ok(driver.post(f"/api/v1/driver/sessions/{session['id']}/stop"), 202)
+        assert stopped == {"status": "Accepted"}
+        *_, ended = await _events(driver, live, None)  # the stream ends with the session
+        assert ended["status"] == "COMPLETED"
+        (cdr,) = await eventually(lambda: ok(driver.get("/api/v1/driver/cdrs")), bool, timeout_s=10)
+        assert cdr["session_id"] == session["id"]

@@ -20,12 +20,9 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 from pypdf import PdfReader
 
-from kilowatt.simulator.station import StationConfig
-from kilowatt.simulator.station_v16 import SimulatedStationV16
 from tests.conftest import RunningServer
-from tests.driver_support import PASSWORD, mailed_links
+from tests.driver_support import PASSWORD, mailed_links, simulated_station
 from tests.e2e.test_api_tariffs import priced_site
-from tests.support import PASSWORD as STATION_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -35,28 +32,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
-
-
-@contextlib.asynccontextmanager
-async def simulated_station(server: RunningServer, station_id: str) -> AsyncIterator[None]:
-    """An autonomous simulated 1.6 station that waits for the app: no cars of its own, a
-    meter value every 0.3 s, one simulated minute each."""
-    config = StationConfig(
-        connectors=1,
-        idle_s=(1e9, 1e9),
-        speed=200.0,
-        meter_interval_s=0.3,
-        max_power_w=22_000.0,
-    )
-    station = SimulatedStationV16(
-        station_id, server.ocpp_url, password=STATION_PASSWORD, config=config
-    )
-    running = asyncio.create_task(station.run())
-    try:
-        yield
-    finally:
-        station.request_stop()
-        await asyncio.wait_for(running, 15)
 
 
 @contextlib.asynccontextmanager
