@@ -135,6 +135,24 @@ async def test_the_finder_shows_availability_connectors_power_and_the_drivers_pr
         assert await ok(anonymous.get("/app/api/locations?available=true")) == []
 
 
+async def test_a_driver_in_a_group_sees_the_groups_prices_and_others_do_not(
+    server: RunningServer, api: httpx.AsyncClient, ada: SignedUpDriver, bob: SignedUpDriver
+) -> None:
+    await priced_site(api, "CP-GRP")  # AC-STD 0.30/kWh; AC-SUB 0.20/kWh for "subscribers"
+    async with ada.client(server) as driver, bob.client(server) as other:
+        tokens = await ok(driver.get("/api/v1/driver/tokens"))
+        (app_token,) = [t["uid"] for t in tokens if t["type"] == "APP_USER"]
+        await ok(api.patch(f"/api/v1/tokens/{app_token}", json={"group_id": "subscribers"}))
+
+        def per_kwh(found: list[dict[str, Any]]) -> str:
+            return str(found[0]["evses"][0]["prices"]["per_kwh"]["excl_vat"])
+
+        assert per_kwh(await ok(driver.get("/app/api/locations"))) == "0.2000"
+        assert per_kwh(await ok(other.get("/app/api/locations"))) == "0.3000"
+    async with server.client(None) as anonymous:
+        assert per_kwh(await ok(anonymous.get("/app/api/locations"))) == "0.3000"
+
+
 async def test_favourites_are_each_drivers_own(
     server: RunningServer, api: httpx.AsyncClient, ada: SignedUpDriver, bob: SignedUpDriver
 ) -> None:
