@@ -93,6 +93,8 @@ async def test_a_new_driver_charges_a_simulated_car_from_the_browser(
         await page.wait_for_url(re.compile(r"/app/locations/"))
         start = page.locator("button.start").first
         await expect(start).to_be_enabled(timeout=15_000)
+        await page.click("button.star")
+        await expect(page.locator("button.star")).to_have_attribute("aria-pressed", "true")
         await shot(page, "2-location")
 
         # start, watch it live
@@ -129,6 +131,7 @@ async def test_a_new_driver_charges_a_simulated_car_from_the_browser(
 
         await page.goto(f"{base}/app/history")
         await expect(page.locator(".receipt-item")).to_have_count(1)
+        await expect(page.locator("#favourites")).to_contain_text("Amsterdam Centraal P1")
         await shot(page, "5-history")
     assert external == []  # nothing left Kilowatt
 

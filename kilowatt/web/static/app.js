@@ -301,9 +301,11 @@ async function livePage() {
 async function historyPage() {
   if (!token()) { location.href = "/app/sign-in"; return; }
   try {
-    const [sessions, cdrs, favourites] = await Promise.all([
-      json("/api/v1/driver/sessions?limit=20"), json("/api/v1/driver/cdrs?limit=50"), json("/app/api/favourites"),
+    const [sessions, cdrs, favourites, locations] = await Promise.all([
+      json("/api/v1/driver/sessions?limit=20"), json("/api/v1/driver/cdrs?limit=50"),
+      json("/app/api/favourites"), json("/app/api/locations"),
     ]);
+    const names = Object.fromEntries(locations.map((loc) => [loc.id, loc.name]));
     const active = sessions.filter((s) => s.status === "ACTIVE");
     if (active.length) {
       document.getElementById("active").replaceChildren(...active.map((s) => el("li", {},
@@ -317,7 +319,7 @@ async function historyPage() {
     }
     if (favourites.length) {
       document.getElementById("favourites").replaceChildren(...favourites.map((id) => el("li", {},
-        el("a", { href: `/app/locations/${encodeURIComponent(id)}`, text: id }))));
+        el("a", { href: `/app/locations/${encodeURIComponent(id)}`, text: names[id] || id }))));
     }
   } catch (error) { say(error.message, true); }
 }
