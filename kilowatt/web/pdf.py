@@ -26,7 +26,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     pdf.set_font("Helvetica", size=10)
     for label, value in _facts(receipt):
         pdf.cell(40, 6, label)
-        pdf.cell(0, 6, value)
+        pdf.cell(0, 6, _latin1(value))
         pdf.ln(6)
     pdf.ln(4)
     _lines(pdf, receipt)
@@ -80,6 +80,11 @@ def _lines(pdf: FPDF, receipt: Receipt) -> None:
         for width, text in zip(_WIDTHS, cells, strict=True):
             pdf.cell(width, 6, text)
         pdf.ln(6)
+
+
+def _latin1(text: str) -> str:
+    """The built-in PDF fonts know Latin-1 only: other characters become "?" (not an error)."""
+    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def _totals(receipt: Receipt) -> list[tuple[str, Decimal]]:

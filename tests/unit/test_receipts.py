@@ -3,11 +3,15 @@ tariff element active in the location's time zone when the period began; the CDR
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any
 
+from pypdf import PdfReader
+
 from kilowatt.ports import CdrRecord
 from kilowatt.services.receipts import receipt
+from kilowatt.web.pdf import receipt_pdf
 
 TARIFF: dict[str, Any] = {
     "country_code": "NL",
@@ -96,3 +100,12 @@ def test_a_credit_cdr_is_a_credit_receipt_with_negative_totals() -> None:
     made = receipt(credit, "Europe/Amsterdam")
     assert made.credit and made.total_incl_vat == Decimal("-7.08")
     assert made.vat == Decimal("-1.23")
+
+
+def test_the_pdf_shows_the_totals_and_survives_names_beyond_latin_1() -> None:
+    where = {"id": "L", "name": "Łódź Kaliska ⚡", "address": "Straße 1", "city": "Łódź"}
+    made = receipt(_cdr(cdr_location=where | {"evse_id": "PL*KWT*E1*1"}), "Europe/Warsaw")
+    pdf = PdfReader(io.BytesIO(receipt_pdf(made)))
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "Total incl. VAT" in text and "7.08 EUR" in text and "1.23 EUR" in text
+    assert "Straße 1" in text  # Latin-1 kept; the rest becomes "?"
