@@ -372,6 +372,8 @@ class SimulatedStation(abc.ABC):
         self.installed_firmware: str | None = None  # the location of the last installed update
         self.shown_costs: dict[str, float] = {}  # transaction id -> the last cost on the display
         self._autonomous = False  # run() owns the connection
+        self._metered_remotely: set[int] = set()  # connectors charging a remotely started car
+        self._remote_stops: set[int] = set()  # ... whose remote stop is to be carried out
 
     # ------------------------------------------------------------------ properties
 
@@ -571,20 +573,35 @@ class SimulatedStation(abc.ABC):
 
     async def _charge_remotely_started(self, connector: Connector) -> None:
         """A run charges a remotely started car, with meter values, until the transaction is
-        stopped (remotely, or when the run ends)."""
+        stopped (remotely, or when the run ends). A remote stop is carried out here, between
+        two meter values, so that no meter value can follow the end of the transaction."""
+        connector_id = connector.connector_id
 
         def ended() -> bool:
             session = connector.session
-            return self._stopping or session is None or not session.transaction_open
+            return (
+                self._stopping
+                or connector_id in self._remote_stops
+                or session is None
+                or not session.transaction_open
+            )
 
-        while not await self._wait_until(ended, self.meter_interval_s):
-            try:
-                await self.send_meter_values(
-                    connector_id=connector.connector_id,
-                    advance_s=self.meter_interval_s * self.config.speed,
-                )
-            except (OCPPError, StationOffline) as exc:
-                self._emit(f"connector {connector.connector_id}: meter values failed: {exc}")
+        self._metered_remotely.add(connector_id)
+        try:
+            while not await self._wait_until(ended, self.meter_interval_s):
+                try:
+                    await self.send_meter_values(
+                        connector_id=connector_id,
+                        advance_s=self.meter_interval_s * self.config.speed,
+                    )
+                except (OCPPError, StationOffline) as exc:
+                    self._emit(f"connector {connector_id}: meter values failed: {exc}")
+            session = connector.session
+            if connector_id in self._remote_stops and session and session.transaction_open:
+                await self._stop_remotely(connector)
+        finally:
+            self._metered_remotely.discard(connector_id)
+            self._remote_stops.discard(connector_id)
 
     def stop_remotely(self, transaction_id: str) -> str:
         """Accept a remote stop of a running transaction; it ends ("Remote") and the car
@@ -596,7 +613,11 @@ class SimulatedStation(abc.ABC):
                 and session.transaction_open
                 and str(session.transaction_id) == str(transaction_id)
             ):
-                self._follow_up(self._stop_remotely(connector), "remote stop")
+                if connector.connector_id in self._metered_remotely:
+                    self._remote_stops.add(connector.connector_id)  # the run's loop stops it
+                    self._notify()
+                else:
+                    self._follow_up(self._stop_remotely(connector), "remote stop")
                 return "Accepted"
         return "Rejected"
 
