@@ -58,6 +58,7 @@ from kilowatt.services.running_cost import RunningCostNotifier
 from kilowatt.services.subscriptions import SubscriptionContext
 from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
+from kilowatt.store.favourites import SqlFavourites
 from kilowatt.store.payments import SqlPaymentStore
 from kilowatt.store.roaming import (
     SqlPartnerRegistry,
@@ -67,6 +68,8 @@ from kilowatt.store.roaming import (
 )
 from kilowatt.store.roaming_received import SqlReceivedObjects, SqlSentCommands
 from kilowatt.store.subscriptions import SqlSubscriptionStore
+from kilowatt.web import LiveFeed, WebBackend, create_web
+from kilowatt.web.app import mail_link_routes
 
 __all__ = ["Kilowatt", "build", "emsp_session", "payments_session", "roaming_session"]
 
@@ -91,6 +94,7 @@ class Kilowatt:
     payments: PaymentContext | None = None  # with a Stripe key only (issue 7)
     payment_follower: PaymentFollower | None = None
     payment_client: StripePayments | None = None
+    drivers: DriverContext | None = None  # driver accounts and the driver app (issue 7)
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
@@ -156,19 +160,21 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
             await gateway.close_all()
             await store.close()
 
+    drivers = _driver_context(settings, ctx)
     app = create_api(
         ctx,
         store.queries,
         gateway,
         call_timeout_s=settings.call_timeout_s,
         lifespan=lifespan,
-        drivers=_driver_context(settings, ctx),
+        drivers=drivers,
         payments_on=paying[0] if paying else None,
         subscriptions_on=_subscriptions(paying, store),
     )
+    _mount_web(app, settings, store, drivers, (events, gateway))
     for route in central.routes():
         app.router.routes.append(route)
-    kw = Kilowatt(settings, store, ctx, gateway, events, app)
+    kw = Kilowatt(settings, store, ctx, gateway, events, app, drivers=drivers)
     kw.payments, kw.payment_follower = (paying[0] if paying else None), follower
     kw.payment_client = paying[1] if paying else None
     _mount_ocpi(kw, peer_client)
@@ -290,6 +296,30 @@ async def _sweep_payments(pctx: PaymentContext, interval_s: float) -> None:
         except Exception:
             log.exception("reconciling payments failed; retrying in %s s", interval_s)
         await asyncio.sleep(interval_s)
+
+
+def _mount_web(
+    app: FastAPI,
+    settings: Settings,
+    store: Store,
+    drivers: DriverContext,
+    wiring: tuple[InProcessEventPublisher, InProcessStationGateway],
+) -> None:
+    """The driver web app under /app (issue 7), fed live by the event bus."""
+    events, gateway = wiring
+    live = LiveFeed()
+    events.subscribe(live.on_event)
+    backend = WebBackend(
+        drivers=drivers,
+        queries=store.queries,
+        gateway=gateway,
+        favourites=SqlFavourites(store.context, store.committer),
+        live=live,
+        map_tile_url=settings.map_tile_url,
+        map_attribution=settings.map_attribution,
+    )
+    app.router.routes.extend(mail_link_routes())
+    app.mount("/app", create_web(backend))
 
 
 # --- roaming (issue 6) ---

@@ -17,7 +17,7 @@ from kilowatt.domain.errors import NotFound
 from kilowatt.domain.roaming import Partner, PartnerFailed
 from kilowatt.domain.roaming_objects import ReceivedModule
 from kilowatt.services import payment_settlement, roaming, roaming_sync
-from kilowatt.services.demo import seed_demo
+from kilowatt.services.demo import DemoDriver, seed_demo, seed_demo_driver
 from kilowatt.simulator import FleetConfig, FleetReport, run_fleet
 from kilowatt.store.database import upgrade_schema
 
@@ -88,7 +88,9 @@ async def _demo(kw: Kilowatt, stations: int, speed: float, duration: float | Non
         await asyncio.sleep(0.05)
     tags = [f"04A1B2C3D4{n:04X}" for n in range(1, 2 * stations + 1)]  # two cards a station
     fleet = await seed_demo(kw.ctx, stations=stations, id_prefix="DEMO", id_tags=tags)
-    _print_demo(kw, fleet.station_ids)
+    assert kw.drivers is not None
+    driver = await seed_demo_driver(kw.drivers)
+    _print_demo(kw, fleet.station_ids, driver)
     config = FleetConfig(
         url=f"ws://{kw.settings.host}:{kw.settings.port}/ocpp",
         stations=stations,
@@ -110,10 +112,12 @@ async def _demo(kw: Kilowatt, stations: int, speed: float, duration: float | Non
         await serving
 
 
-def _print_demo(kw: Kilowatt, station_ids: list[str]) -> None:
+def _print_demo(kw: Kilowatt, station_ids: list[str], driver: DemoDriver) -> None:
     base = f"http://{kw.settings.host}:{kw.settings.port}"
     key = kw.settings.admin_api_key
     table = Table(title="Kilowatt demo", show_header=False)
+    table.add_row("Driver app", f"{base}/app/")
+    table.add_row("Driver sign-in", f"{driver.email} / {driver.password}")
     table.add_row("API docs", f"{base}/docs")
     table.add_row(
         "Transactions", f"curl -H 'Authorization: Bearer {key}' {base}/api/v1/transactions"

@@ -110,6 +110,13 @@ class Settings(BaseSettings):
         gt=0,
         description="How often unsettled payments are settled and checked with Stripe.",
     )
+    # --- driver app (issue 7) ---
+    map_tile_url: str = Field(
+        default="",
+        description="Map tiles of the driver app, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png;"
+        " empty: the markers on a blank background (no request leaves Kilowatt).",
+    )
+    map_attribution: str = Field(default="", description="Shown under the map with the tiles.")
     # --- roaming (issue 6) ---
     ocpi_base_url: str | None = Field(
         default=None,

@@ -103,6 +103,7 @@ __all__ += [
     "SubscriptionBilling",
     "SubscriptionStore",
 ]  # issue 7, payments
+__all__ += ["Favourites"]  # driver app (issue 7)
 
 
 class Clock(Protocol):
@@ -1037,3 +1038,20 @@ class SubscriptionStore(Protocol):
     async def save(self, subscription: Subscription) -> None: ...
     async def active_of(self, driver_id: str) -> Subscription | None: ...
     async def by_reference(self, reference: str) -> Subscription | None: ...
+
+
+# --- driver app (issue 7) ---
+
+
+class Favourites(Protocol):
+    """The locations each driver starred; each write is durable when the call returns."""
+
+    async def of(self, driver_id: str) -> Sequence[str]:
+        """The starred location ids, oldest star first."""
+        ...
+
+    async def star(self, driver_id: str, location_id: str, at: datetime) -> None:
+        """Idempotent: starring a starred location changes nothing."""
+        ...
+
+    async def unstar(self, driver_id: str, location_id: str) -> None: ...

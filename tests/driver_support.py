@@ -3,14 +3,20 @@ sign in, and a driver's authenticated client."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
+from kilowatt.simulator.station import SimulatedStation, StationConfig
+from kilowatt.simulator.station_v16 import SimulatedStationV16
 from tests.conftest import RunningServer
+from tests.support import PASSWORD as STATION_PASSWORD
 
 PASSWORD = "correct horse battery"
 _LINK = re.compile(r"/driver/(verify-email|reset-password)\?token=([A-Za-z0-9_\-]+)")
@@ -61,3 +67,19 @@ async def signed_up(
     assert signed_in.status_code == 200, signed_in.text
     body = created.json()
     return SignedUpDriver(body["id"], email, body["contract_id"], signed_in.json()["token"])
+
+
+@contextlib.asynccontextmanager
+async def simulated_station(
+    server: RunningServer, station_id: str, kind: type[SimulatedStation] = SimulatedStationV16
+) -> AsyncIterator[SimulatedStation]:
+    """A simulated station running on its own that waits for the app: no cars of its own, one
+    connector, a meter value every 0.3 s worth a simulated minute."""
+    config = StationConfig(connectors=1, idle_s=(1e9, 1e9), speed=200.0, meter_interval_s=0.3)
+    station = kind(station_id, server.ocpp_url, password=STATION_PASSWORD, config=config)
+    running = asyncio.create_task(station.run())
+    try:
+        yield station
+    finally:
+        station.request_stop()
+        await asyncio.wait_for(running, 15)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -10,10 +12,12 @@ from kilowatt.domain.errors import AlreadyExists
 from kilowatt.domain.locations import Connector, ConnectorStandard, Evse, PowerType
 from kilowatt.domain.tariffs import Tariff
 from kilowatt.domain.tokens import TokenType
-from kilowatt.services import registry, tariffs
+from kilowatt.ports import Mail
+from kilowatt.services import drivers, registry, tariffs
 from kilowatt.services.context import ServiceContext
+from kilowatt.services.drivers import DriverContext, SignUp
 
-__all__ = ["DemoFleet", "seed_demo"]
+__all__ = ["DemoDriver", "DemoFleet", "seed_demo", "seed_demo_driver"]
 
 _SITES: tuple[dict[str, Any], ...] = (
     {
@@ -141,3 +145,39 @@ async def _ignore_existing(creation: Any) -> None:
         await creation
     except AlreadyExists:
         pass
+
+
+# --- the driver app (issue 7) ---
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDriver:
+    email: str
+    password: str
+
+
+DEMO_DRIVER = DemoDriver("demo.driver@example.com", "kilowatt-demo-driver")
+_LINK = re.compile(r"verify-email\?token=([A-Za-z0-9_\-]+)")
+
+
+class _KeptMail:
+    """A mailer that keeps the mail, so the demo can open its own verification link."""
+
+    def __init__(self) -> None:
+        self.sent: list[Mail] = []
+
+    async def send(self, mail: Mail) -> None:
+        self.sent.append(mail)
+
+
+async def seed_demo_driver(dctx: DriverContext, driver: DemoDriver = DEMO_DRIVER) -> DemoDriver:
+    """A verified driver account to charge from the app (kept if it exists already)."""
+    kept = _KeptMail()
+    try:
+        form = SignUp(driver.email, driver.password, name="Demo Driver")
+        await drivers.sign_up(form, dataclasses.replace(dctx, mailer=kept))
+    except AlreadyExists:
+        return driver
+    (link,) = _LINK.findall(kept.sent[0].body)
+    await drivers.verify_email(link, dctx)
+    return driver

@@ -372,6 +372,8 @@ class SimulatedStation(abc.ABC):
         self.installed_firmware: str | None = None  # the location of the last installed update
         self.shown_costs: dict[str, float] = {}  # transaction id -> the last cost on the display
         self._autonomous = False  # run() owns the connection
+        self._metered_remotely: set[int] = set()  # connectors charging a remotely started car
+        self._remote_stops: set[int] = set()  # ... whose remote stop is to be carried out
 
     # ------------------------------------------------------------------ properties
 
@@ -580,7 +582,63 @@ class SimulatedStation(abc.ABC):
     ) -> None:
         session = await self.plug_in(connector.connector_id)
         session.remote_start_id = remote_start_id
-        await self.start_charging(id_tag, connector_id=connector.connector_id)
+        started = await self.start_charging(id_tag, connector_id=connector.connector_id)
+        if started and self._autonomous:
+            await self._charge_remotely_started(connector)
+
+    async def _charge_remotely_started(self, connector: Connector) -> None:
+        """A run charges a remotely started car, with meter values, until the transaction is
+        stopped (remotely, or when the run ends). A remote stop is carried out here, between
+        two meter values, so that no meter value can follow the end of the transaction."""
+        connector_id = connector.connector_id
+
+        def ended() -> bool:
+            session = connector.session
+            return (
+                self._stopping
+                or connector_id in self._remote_stops
+                or session is None
+                or not session.transaction_open
+            )
+
+        self._metered_remotely.add(connector_id)
+        try:
+            while not await self._wait_until(ended, self.meter_interval_s):
+                try:
+                    await self.send_meter_values(
+                        connector_id=connector_id,
+                        advance_s=self.meter_interval_s * self.config.speed,
+                    )
+                except (OCPPError, StationOffline) as exc:
+                    self._emit(f"connector {connector_id}: meter values failed: {exc}")
+            session = connector.session
+            if connector_id in self._remote_stops and session and session.transaction_open:
+                await self._stop_remotely(connector)
+        finally:
+            self._metered_remotely.discard(connector_id)
+            self._remote_stops.discard(connector_id)
+
+    def stop_remotely(self, transaction_id: str) -> str:
+        """Accept a remote stop of a running transaction; it ends ("Remote") and the car
+        leaves, after the answer."""
+        for connector in self.connectors.values():
+            session = connector.session
+            if (
+                session
+                and session.transaction_open
+                and str(session.transaction_id) == str(transaction_id)
+            ):
+                if connector.connector_id in self._metered_remotely:
+                    self._remote_stops.add(connector.connector_id)  # the run's loop stops it
+                    self._notify()
+                else:
+                    self._follow_up(self._stop_remotely(connector), "remote stop")
+                return "Accepted"
+        return "Rejected"
+
+    async def _stop_remotely(self, connector: Connector) -> None:
+        await self.stop_charging("Remote", connector_id=connector.connector_id)
+        await self.unplug(connector.connector_id)
 
     def reset(self) -> str:
         """Accept a Reset and reboot after the answer: the connection closes, opens again and
@@ -1122,6 +1180,8 @@ class SimulatedStation(abc.ABC):
             await self._wait_online()
             while True:
                 await self._pause_sim(connector.rng.uniform(*cfg.idle_s))
+                if connector.session is not None:
+                    continue  # a remotely started car is charging here
                 if connector.rng.random() < cfg.fault_probability:
                     await self._simulate_fault(connector)
                     continue

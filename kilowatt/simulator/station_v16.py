@@ -110,6 +110,11 @@ class ChargePointV16(OcppChargePoint):  # type: ignore[misc]
         status = self.station.start_remotely(id_tag, connector_id)
         return call_result.RemoteStartTransaction(status=status)
 
+    @on(Action.remote_stop_transaction)
+    def on_remote_stop_transaction(self, transaction_id: int, **_: Any) -> Any:
+        status = self.station.stop_remotely(str(transaction_id))
+        return call_result.RemoteStopTransaction(status=status)
+
     @on(Action.reset)
     def on_reset(self, type: str, **_: Any) -> Any:
         return call_result.Reset(status=self.station.reset())

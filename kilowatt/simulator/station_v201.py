@@ -151,6 +151,11 @@ class ChargePointV201(OcppChargePoint):  # type: ignore[misc]
         status = self.station.start_remotely(str(id_token["id_token"]), evse_id, remote_start_id)
         return call_result.RequestStartTransaction(status=status)
 
+    @on(Action.request_stop_transaction)
+    def on_request_stop_transaction(self, transaction_id: str, **_: Any) -> Any:
+        status = self.station.stop_remotely(transaction_id)
+        return call_result.RequestStopTransaction(status=status)
+
     @on(Action.reset)
     def on_reset(self, type: str, evse_id: int | None = None, **_: Any) -> Any:
         if evse_id is not None:

@@ -35,6 +35,7 @@ __all__ = [
     "connector_statuses",
     "connectors",
     "device_variables",
+    "driver_favourites",
     "driver_secrets",
     "driver_tokens",
     "drivers",
@@ -794,4 +795,21 @@ subscriptions = Table(
     _utc("created_at", nullable=False),
     _utc("updated_at", nullable=False),
     Index("ix_subscriptions_driver", "driver_id", "status"),
+)
+
+
+# --- driver app (issue 7) ---
+
+# The locations a driver starred in the app; gone with the driver.
+driver_favourites = Table(
+    "driver_favourites",
+    metadata,
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "location_id",
+        String(36),
+        ForeignKey("locations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _utc("created_at", nullable=False),
 )

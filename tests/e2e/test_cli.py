@@ -40,11 +40,15 @@ def test_the_demo_seeds_and_runs_a_fleet_against_its_own_server(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "Kilowatt demo" in result.output and "Fleet report" in result.output
+    assert f"http://127.0.0.1:{port}/app/" in result.output  # the driver app, and who to be
+    assert "demo.driver@example.com / kilowatt-demo-driver" in result.output
     with sqlite3.connect(path) as db:
         booted = db.execute("SELECT count(*) FROM charging_stations WHERE last_boot_at IS NOT NULL")
         assert booted.fetchone()[0] == 4
-        assert db.execute("SELECT count(*) FROM id_tokens").fetchone()[0] == 8
+        assert db.execute("SELECT count(*) FROM id_tokens").fetchone()[0] == 8 + 1  # + app token
         assert db.execute("SELECT count(*) FROM locations").fetchone()[0] == 2
+        verified = "SELECT email FROM drivers WHERE email_verified_at IS NOT NULL"
+        assert db.execute(verified).fetchall() == [("demo.driver@example.com",)]
 
 
 def test_serve_answers_on_the_given_port(tmp_path: Path) -> None:

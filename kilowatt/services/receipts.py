@@ -1,0 +1,136 @@
+"""A driver's receipt of a charging session (the driver app, issue 7): the CDR's charging
+periods as lines with their dimensions and unit prices, and the totals excl./incl. VAT.
+
+The totals are the CDR's own. A line's amount is its volume times the unit price active when
+the period began, before the tariff's step sizes round the session (so lines may differ from
+the totals by that rounding; the receipt says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from kilowatt.domain.price_display import UnitPrices, unit_prices
+from kilowatt.domain.tariffs import Price, Tariff
+from kilowatt.ports import CdrRecord, Queries
+from kilowatt.services import driver_sessions
+from kilowatt.services.context import ServiceContext
+
+__all__ = ["Receipt", "ReceiptLine", "receipt_of"]
+
+_UNITS = {"ENERGY": "kWh", "TIME": "h", "PARKING_TIME": "h"}
+_LABELS = {"ENERGY": "Energy", "TIME": "Charging time", "PARKING_TIME": "Parking time"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    started_at: datetime
+    label: str  # Energy, Charging time, Parking time, Session fee
+    volume: Decimal
+    unit: str  # kWh, h, session
+    unit_price_excl_vat: Decimal | None  # None: not priced by the tariff
+    amount_excl_vat: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    cdr_id: str
+    session_id: str
+    credit: bool
+    location_name: str
+    address: str
+    evse_id: str
+    started_at: datetime
+    ended_at: datetime
+    currency: str
+    lines: list[ReceiptLine]
+    total_energy_kwh: Decimal
+    total_excl_vat: Decimal
+    total_incl_vat: Decimal
+
+    @property
+    def vat(self) -> Decimal:
+        return self.total_incl_vat - self.total_excl_vat
+
+
+async def receipt_of(driver_id: str, cdr_id: str, ctx: ServiceContext, queries: Queries) -> Receipt:
+    """The receipt of one of the driver's CDRs; NotFound for anyone else's."""
+    record = await driver_sessions.cdr_of(driver_id, cdr_id, ctx, queries)
+    zone = "UTC"
+    if record.location_id is not None:
+        location = await queries.location(record.location_id)
+        zone = location.time_zone if location is not None else zone
+    return receipt(record, zone)
+
+
+def receipt(record: CdrRecord, time_zone: str) -> Receipt:
+    """The receipt of a CDR whose location lies in IANA zone ``time_zone`` (pure)."""
+    body = record.body
+    tariffs = {str(t["id"]): Tariff.from_ocpi(t) for t in body.get("tariffs", [])}
+    lines = [
+        line
+        for period in body["charging_periods"]
+        for line in _period_lines(period, tariffs, time_zone)
+    ]
+    fixed = _money(body.get("total_fixed_cost"))
+    if fixed is not None and fixed.excl_vat:
+        start = _time(body["start_date_time"])
+        lines.append(ReceiptLine(start, "Session fee", Decimal(1), "session", None, fixed.excl_vat))
+    where: Mapping[str, Any] = body["cdr_location"]
+    total = _money(body["total_cost"]) or Price(Decimal(0), Decimal(0))
+    return Receipt(
+        cdr_id=str(body["id"]),
+        session_id=str(body["session_id"]),
+        credit=bool(body.get("credit")),
+        location_name=str(where.get("name") or where["id"]),
+        address=f"{where['address']}, {where.get('postal_code') or ''} {where['city']}".strip(),
+        evse_id=str(where["evse_id"]),
+        started_at=_time(body["start_date_time"]),
+        ended_at=_time(body["end_date_time"]),
+        currency=str(body["currency"]),
+        lines=lines,
+        total_energy_kwh=Decimal(str(body["total_energy"])),
+        total_excl_vat=total.excl_vat,
+        total_incl_vat=total.incl_vat if total.incl_vat is not None else total.excl_vat,
+    )
+
+
+def _period_lines(
+    period: Mapping[str, Any], tariffs: Mapping[str, Tariff], time_zone: str
+) -> list[ReceiptLine]:
+    start = _time(period["start_date_time"])
+    tariff = tariffs.get(str(period.get("tariff_id")))
+    prices = unit_prices(tariff, time_zone, start) if tariff is not None else None
+    lines = []
+    for dimension in period["dimensions"]:
+        kind = str(dimension["type"])
+        if kind not in _UNITS:
+            continue  # measurements such as MAX_CURRENT are not billed
+        volume = Decimal(str(dimension["volume"]))
+        unit_price = _unit_price(prices, kind)
+        amount = (volume * unit_price).quantize(Decimal("0.0001")) if unit_price else Decimal(0)
+        lines.append(ReceiptLine(start, _LABELS[kind], volume, _UNITS[kind], unit_price, amount))
+    return lines
+
+
+def _unit_price(prices: UnitPrices | None, kind: str) -> Decimal | None:
+    if prices is None:
+        return None
+    price = {
+        "ENERGY": prices.per_kwh,
+        "TIME": prices.per_hour,
+        "PARKING_TIME": prices.per_parking_hour,
+    }[kind]
+    return None if price is None else price.excl_vat
+
+
+def _money(data: Any) -> Price | None:
+    return None if data is None else Price.from_ocpi(data, "total")
+
+
+def _time(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))

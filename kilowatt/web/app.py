@@ -1,0 +1,110 @@
+"""The driver web app: ``create_web`` builds the ASGI app mounted at ``/app``.
+
+Pages (HTML shells, no driver data): ``/app/`` find a charger, ``/app/locations/{id}``,
+``/app/sessions/{id}`` (live), ``/app/history``, ``/app/receipts/{cdr id}``, sign-up and
+sign-in. Data (Authorization: Bearer <driver session token>): ``/app/api/...``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.routing import Route
+
+from kilowatt.domain.errors import AccessDenied, DomainError, InvalidValue, NotFound
+from kilowatt.web import data
+from kilowatt.web.deps import WebBackend
+
+__all__ = ["WebBackend", "create_web", "mail_link_routes"]
+
+_HERE = Path(__file__).parent
+_PAGES = {
+    "/": ("find.html", "Find a charger"),
+    "/history": ("history.html", "History"),
+    "/sign-in": ("sign_in.html", "Sign in"),
+    "/sign-up": ("sign_up.html", "Sign up"),
+    "/verify-email": ("verify.html", "Verify your email"),
+}
+_PAGES_WITH_ID = {
+    "/locations/{item_id}": ("location.html", "Location"),
+    "/sessions/{item_id}": ("live.html", "Charging"),
+    "/receipts/{item_id}": ("receipt.html", "Receipt"),
+}
+
+
+def create_web(backend: WebBackend) -> FastAPI:
+    app = FastAPI(title="Kilowatt driver app", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.web = backend
+    templates = Jinja2Templates(directory=_HERE / "templates")
+    app.state.templates = templates
+    app.add_exception_handler(DomainError, _domain_error)
+    app.include_router(data.router, prefix="/api")
+    for path, (template, title) in (_PAGES | _PAGES_WITH_ID).items():
+        app.add_api_route(path, _page(templates, template, title), response_class=HTMLResponse)
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    app.middleware("http")(_security_headers(backend.map_tile_url))
+    return app
+
+
+def mail_link_routes() -> list[Route]:
+    """The pages the mailed links open (``/driver/verify-email?token=...``): the app's."""
+
+    async def verify(request: Request) -> Response:
+        token = request.query_params.get("token", "")
+        return RedirectResponse(f"/app/verify-email?token={token}", status_code=303)
+
+    return [Route("/driver/verify-email", verify)]
+
+
+def _page(templates: Jinja2Templates, template: str, title: str) -> Any:
+    async def page(request: Request, item_id: str = "") -> HTMLResponse:
+        backend: WebBackend = request.app.state.web
+        context = {
+            "title": title,
+            "item_id": item_id,
+            "tile_url": backend.map_tile_url,
+            "attribution": backend.map_attribution,
+        }
+        return templates.TemplateResponse(request, template, context)
+
+    return page
+
+
+def _security_headers(tile_url: str) -> Any:
+    tiles = _origin(tile_url)
+    policy = (
+        f"default-src 'self'; img-src 'self' data: blob: {tiles}".strip()
+        + "; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'"
+    )
+
+    async def add_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers["Content-Security-Policy"] = policy
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    return add_headers
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (InvalidValue, 422),
+    (AccessDenied, 403),
+]
+
+
+async def _domain_error(_: Request, error: Any) -> JSONResponse:
+    code = next((status for kind, status in _STATUS if isinstance(error, kind)), 400)
+    return JSONResponse({"detail": str(error), "error": type(error).__name__}, code)

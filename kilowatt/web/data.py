@@ -1,0 +1,190 @@
+"""The app's own data endpoints (``/app/api``): locations with the driver's prices and
+favourites, a session pushed live (Server-Sent Events), receipts in HTML and PDF.
+
+Charging itself (start, stop, the lists of sessions and CDRs) goes through the driver API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from kilowatt.domain.locations import Location
+from kilowatt.domain.tariffs import Price
+from kilowatt.services import favourites, finder, live_sessions, receipts
+from kilowatt.services.finder import EvseCard, Filter, LocationCard
+from kilowatt.services.live_sessions import WatchedSession
+from kilowatt.web.deps import AnyDriver, Backend, SignedInDriver, WebBackend
+from kilowatt.web.pdf import receipt_pdf
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+_FOUR = Decimal("0.0001")
+
+
+@router.get("/locations")
+async def list_locations(
+    driver: AnyDriver,
+    backend: Backend,
+    connector: str | None = None,
+    min_power_kw: Annotated[float | None, Query(ge=0, le=10_000)] = None,
+    available: bool = False,
+) -> list[dict[str, Any]]:
+    """Locations with an EVSE that matches; prices are the signed-in driver's (else ad hoc)."""
+    min_power_w = round(min_power_kw * 1000) if min_power_kw else None
+    wanted = Filter(connector or None, min_power_w, available)
+    ctx, driver_id = backend.drivers.ctx, driver.id if driver else None
+    cards = await finder.find_locations(
+        driver_id, wanted, ctx, backend.queries, backend.gateway.is_connected
+    )
+    starred = set(
+        await favourites.favourites_of(driver_id, backend.favourites) if driver_id else ()
+    )
+    return [_location(card, card.location.id in starred) for card in cards]
+
+
+@router.get("/locations/{location_id}")
+async def get_location(location_id: str, driver: AnyDriver, backend: Backend) -> dict[str, Any]:
+    ctx, driver_id = backend.drivers.ctx, driver.id if driver else None
+    card = await finder.location_card(
+        driver_id, location_id, ctx, backend.queries, backend.gateway.is_connected
+    )
+    starred = await favourites.favourites_of(driver_id, backend.favourites) if driver_id else ()
+    return _location(card, location_id in starred)
+
+
+@router.get("/favourites")
+async def list_favourites(driver: SignedInDriver, backend: Backend) -> list[str]:
+    return list(await favourites.favourites_of(driver.id, backend.favourites))
+
+
+@router.put("/favourites/{location_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def star(location_id: str, driver: SignedInDriver, backend: Backend) -> None:
+    ctx = backend.drivers.ctx
+    await favourites.star(driver.id, location_id, ctx, backend.queries, backend.favourites)
+
+
+@router.delete("/favourites/{location_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def unstar(location_id: str, driver: SignedInDriver, backend: Backend) -> None:
+    await favourites.unstar(driver.id, location_id, backend.favourites)
+
+
+@router.get("/sessions/{session_id}/live")
+async def live_session(
+    session_id: str, driver: SignedInDriver, backend: Backend
+) -> StreamingResponse:
+    """Server-Sent Events: the session (OCPI Session, cost so far, ``power_w``) now, then at
+    each meter value and at least every keep-alive interval; ends once it has completed."""
+    watched = await live_sessions.watch(driver.id, session_id, backend.drivers.ctx)
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(
+        _stream(watched, backend), media_type="text/event-stream", headers=headers
+    )
+
+
+async def _stream(watched: WatchedSession, backend: WebBackend) -> AsyncIterator[str]:
+    with backend.live.listening(watched.key) as changed:
+        while True:
+            changed.clear()
+            session = await live_sessions.snapshot(watched, backend.drivers.ctx, backend.queries)
+            yield f"event: session\ndata: {json.dumps(session)}\n\n"
+            if session["status"] != "ACTIVE":
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), backend.keepalive_s)
+
+
+@router.get("/receipts/{cdr_id}", response_class=HTMLResponse)
+async def receipt_html(
+    cdr_id: str, request: Request, driver: SignedInDriver, backend: Backend
+) -> HTMLResponse:
+    """The receipt as an HTML fragment (the receipt page puts it in place)."""
+    found = await receipts.receipt_of(driver.id, cdr_id, backend.drivers.ctx, backend.queries)
+    templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(
+        request, "receipt_body.html", {"receipt": found}
+    )
+    return response
+
+
+@router.get("/receipts/{cdr_id}/pdf")
+async def receipt_as_pdf(cdr_id: str, driver: SignedInDriver, backend: Backend) -> Response:
+    found = await receipts.receipt_of(driver.id, cdr_id, backend.drivers.ctx, backend.queries)
+    disposition = f'attachment; filename="kilowatt-receipt-{_safe(found.cdr_id)}.pdf"'
+    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+    return Response(receipt_pdf(found), media_type="application/pdf", headers=headers)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def _location(card: LocationCard, favourite: bool) -> dict[str, Any]:
+    location = card.location
+    return {
+        "id": location.id,
+        "name": location.name,
+        "address": location.address,
+        "city": location.city,
+        "postal_code": location.postal_code,
+        "latitude": float(location.latitude),
+        "longitude": float(location.longitude),
+        "opening_hours": _hours(location),
+        "favourite": favourite,
+        "available_evses": card.available_evses,
+        "evses": [_evse(evse) for evse in card.evses],
+    }
+
+
+def _evse(evse: EvseCard) -> dict[str, Any]:
+    prices = evse.prices
+    per_hour = prices.per_hour
+    per_parking_hour = prices.per_parking_hour
+    return {
+        "station_id": evse.station_id,
+        "evse_id": evse.evse_id,
+        "uid": evse.uid,
+        "evse_code": evse.evse_code,
+        "status": evse.status,
+        "connector_standards": list(evse.connector_standards),
+        "power_types": list(evse.power_types),
+        "max_power_w": evse.max_power_w,
+        "prices": {
+            "currency": prices.currency,
+            "per_kwh": _money(prices.per_kwh),
+            "per_minute": _money(per_hour, 60),
+            "per_session": _money(prices.per_session),
+            "per_parking_minute": _money(per_parking_hour, 60),
+        },
+    }
+
+
+def _money(price: Price | None, per: int = 1) -> dict[str, str] | None:
+    """Amounts as exact decimal strings; ``per``: divided (an hourly price per minute)."""
+    if price is None:
+        return None
+    incl = price.incl_vat if price.incl_vat is not None else price.excl_vat
+    return {"excl_vat": _text(price.excl_vat / per), "incl_vat": _text(incl / per)}
+
+
+def _text(amount: Decimal) -> str:
+    return f"{amount.quantize(_FOUR):f}"
+
+
+def _hours(location: Location) -> str:
+    hours = location.opening_hours
+    if hours.twentyfourseven:
+        return "24/7"
+    days = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    return ", ".join(
+        f"{days[r.weekday]} {r.period_begin}-{r.period_end}" for r in hours.regular_hours
+    )

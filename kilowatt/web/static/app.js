@@ -1,0 +1,393 @@
+/* Kilowatt driver app. Plain JavaScript, no build step, no external requests.
+ *
+ * The driver's session token lives in localStorage and travels only in the Authorization
+ * header (never a cookie), so another site cannot make the browser act for the driver.
+ * Data is put into the page with textContent; the one HTML fragment (a receipt) is rendered
+ * and escaped by the server.
+ */
+"use strict";
+
+const TOKEN_KEY = "kilowatt.driverToken";
+const page = document.body.dataset.page;
+const itemId = document.body.dataset.item;
+
+function token() { return localStorage.getItem(TOKEN_KEY); }
+
+async function call(path, options = {}) {
+  const headers = { ...(options.headers || {}) };
+  if (token()) headers.Authorization = `Bearer ${token()}`;
+  if (options.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(options.json);
+  }
+  const response = await fetch(path, { ...options, headers });
+  if (response.status === 401 && token()) {
+    localStorage.removeItem(TOKEN_KEY);
+    location.href = "/app/sign-in";
+    throw new Error("signed out");
+  }
+  return response;
+}
+
+async function json(path, options) {
+  const response = await call(path, options);
+  const body = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) throw new Error((body && (body.detail || body.error)) || response.statusText);
+  return body;
+}
+
+function say(text, isError = false) {
+  const box = document.getElementById("message");
+  box.textContent = text;
+  box.classList.toggle("error", isError);
+  box.hidden = !text;
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+function money(price, currency) {
+  return price ? `${Number(price.incl_vat).toFixed(2)} ${currency}` : null;
+}
+
+function priceText(prices) {
+  const parts = [];
+  const c = prices.currency;
+  if (prices.per_kwh) parts.push(`${money(prices.per_kwh, c)}/kWh`);
+  if (prices.per_minute) parts.push(`${money(prices.per_minute, c)}/min`);
+  if (prices.per_session) parts.push(`${money(prices.per_session, c)}/session`);
+  if (prices.per_parking_minute) parts.push(`parking ${money(prices.per_parking_minute, c)}/min`);
+  return parts.length ? `${parts.join(" · ")} (incl. VAT)` : "Free";
+}
+
+const CONNECTORS = {
+  IEC_62196_T2: "Type 2", IEC_62196_T2_COMBO: "CCS", CHADEMO: "CHAdeMO",
+  IEC_62196_T1: "Type 1", IEC_62196_T1_COMBO: "CCS1", DOMESTIC_F: "Schuko",
+};
+function connectorNames(list) { return list.map((c) => CONNECTORS[c] || c).join(", "); }
+function kw(watts) { return watts ? `${(watts / 1000).toFixed(0)} kW` : "power not stated"; }
+
+function starButton(loc) {
+  const button = el("button", { type: "button", class: "star signed-in", "aria-pressed": String(loc.favourite) });
+  const show = (on) => {
+    button.setAttribute("aria-pressed", String(on));
+    button.textContent = on ? "★ Favourite" : "☆ Favourite";
+  };
+  show(loc.favourite);
+  button.addEventListener("click", async () => {
+    const on = button.getAttribute("aria-pressed") !== "true";
+    try {
+      await json(`/app/api/favourites/${encodeURIComponent(loc.id)}`, { method: on ? "PUT" : "DELETE" });
+      show(on);
+    } catch (error) { say(error.message, true); }
+  });
+  return button;
+}
+
+// --- Find: map and list -----------------------------------------------------------------
+
+let map = null;
+let markers = null;
+
+function setUpMap() {
+  const box = document.getElementById("map");
+  map = L.map(box, { attributionControl: Boolean(box.dataset.tileUrl) }).setView([52.1, 7.5], 5);
+  if (box.dataset.tileUrl) {
+    L.tileLayer(box.dataset.tileUrl, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
+  }
+  markers = L.layerGroup().addTo(map);
+}
+
+function showOnMap(locations) {
+  markers.clearLayers();
+  const points = [];
+  for (const loc of locations) {
+    const point = [loc.latitude, loc.longitude];
+    points.push(point);
+    const colour = loc.available_evses > 0 ? "#0b6e4f" : "#8a94a0";
+    const popup = el("div", {},
+      el("strong", { text: loc.name }), el("br"),
+      el("span", { text: `${loc.available_evses}/${loc.evses.length} available` }), el("br"),
+      el("a", { href: `/app/locations/${encodeURIComponent(loc.id)}`, text: "Details and charging" }));
+    L.circleMarker(point, { radius: 10, color: colour, fillColor: colour, fillOpacity: 0.8, className: "location-marker" })
+      .bindPopup(popup).addTo(markers);
+  }
+  if (points.length) map.fitBounds(points, { padding: [30, 30], maxZoom: 14 });
+}
+
+function locationItem(loc) {
+  const evses = loc.evses;
+  const cheapest = evses[0] ? priceText(evses[0].prices) : "";
+  const power = Math.max(0, ...evses.map((e) => e.max_power_w || 0));
+  const standards = [...new Set(evses.flatMap((e) => e.connector_standards))];
+  return el("li", { class: "location-item", "data-location": loc.id },
+    el("h2", {}, el("a", { href: `/app/locations/${encodeURIComponent(loc.id)}`, text: loc.name })),
+    el("p", { class: "meta", text: `${loc.address}, ${loc.city} · open ${loc.opening_hours}` }),
+    el("p", { class: "meta" },
+      el("span", { class: `badge ${loc.available_evses ? "AVAILABLE" : ""}`, text: `${loc.available_evses}/${evses.length} available` }),
+      ` ${connectorNames(standards)} · up to ${kw(power)}`),
+    el("p", { class: "meta price", text: cheapest }),
+    starButton(loc));
+}
+
+async function loadLocations() {
+  const form = new FormData(document.getElementById("filters"));
+  const query = new URLSearchParams();
+  for (const [key, value] of form.entries()) if (value) query.set(key, value);
+  try {
+    const locations = await json(`/app/api/locations?${query}`);
+    const list = document.getElementById("locations");
+    list.replaceChildren(...locations.map(locationItem));
+    if (!locations.length) list.append(el("li", { class: "empty", text: "No charger matches these filters." }));
+    showOnMap(locations);
+  } catch (error) { say(error.message, true); }
+}
+
+function findPage() {
+  setUpMap();
+  document.getElementById("filters").addEventListener("change", loadLocations);
+  loadLocations();
+  setInterval(loadLocations, 30000); // availability changes while the page is open
+}
+
+// --- A location: its EVSEs, start charging ----------------------------------------------
+
+async function waitForSession(evse) {
+  for (let attempt = 0; attempt < 90; attempt += 1) {
+    const sessions = await json("/api/v1/driver/sessions?limit=10");
+    const found = sessions.find((s) => s.status === "ACTIVE" && s.evse_uid === evse.uid);
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error("The station accepted but did not start; plug in your car and try again.");
+}
+
+async function start(evse, button) {
+  if (!token()) { location.href = "/app/sign-in"; return; }
+  button.disabled = true;
+  say("Asking the station to start…");
+  try {
+    const answer = await json("/api/v1/driver/sessions", {
+      method: "POST", json: { station_id: evse.station_id, evse_id: evse.evse_id },
+    });
+    if (answer.status && answer.status !== "Accepted") throw new Error(`The station said: ${answer.status}`);
+    say("Accepted. Waiting for the session to start…");
+    const session = await waitForSession(evse);
+    location.href = `/app/sessions/${encodeURIComponent(session.id)}`;
+  } catch (error) {
+    say(error.message, true);
+    button.disabled = false;
+  }
+}
+
+function evseItem(evse) {
+  const button = el("button", { type: "button", class: "primary start", "data-evse": evse.uid, text: "Start charging" });
+  button.disabled = evse.status !== "AVAILABLE";
+  button.addEventListener("click", () => start(evse, button));
+  return el("li", { class: "evse-item" },
+    el("h2", { text: evse.evse_code || evse.uid }),
+    el("p", { class: "meta" }, el("span", { class: `badge ${evse.status}`, text: evse.status }),
+      ` ${connectorNames(evse.connector_standards)} · ${kw(evse.max_power_w)}`),
+    el("p", { class: "meta price", text: priceText(evse.prices) }),
+    button);
+}
+
+async function locationPage() {
+  try {
+    const loc = await json(`/app/api/locations/${encodeURIComponent(itemId)}`);
+    document.getElementById("location-name").textContent = loc.name;
+    document.getElementById("location-address").textContent = `${loc.address}, ${loc.postal_code} ${loc.city}`;
+    document.getElementById("location-hours").textContent = loc.opening_hours;
+    document.getElementById("star").replaceWith(starButton(loc));
+    document.getElementById("evses").replaceChildren(...loc.evses.map(evseItem));
+    if (!token()) say("Sign in to start charging and to see your own prices.");
+  } catch (error) { say(error.message, true); }
+}
+
+// --- Live session (Server-Sent Events over fetch, so the token stays in a header) ----------
+
+async function readEvents(path, onData) {
+  const response = await call(path, { headers: { Accept: "text/event-stream" } });
+  if (!response.ok) throw new Error((await response.json().catch(() => ({}))).detail || response.statusText);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+      if (data) onData(JSON.parse(data));
+    }
+  }
+}
+
+function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
+}
+
+async function showReceiptLink() {
+  for (let attempt = 0; attempt < 30; attempt += 1) {
+    const cdrs = await json("/api/v1/driver/cdrs?limit=20");
+    const cdr = cdrs.find((c) => c.session_id === itemId && !c.credit);
+    if (cdr) {
+      const link = document.querySelector("#receipt-link a");
+      link.href = `/app/receipts/${encodeURIComponent(cdr.id)}`;
+      document.getElementById("receipt-link").hidden = false;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function livePage() {
+  let latest = null;
+  let updates = 0;
+  const tick = () => {
+    if (!latest) return;
+    const end = latest.end_date_time ? new Date(latest.end_date_time) : new Date();
+    document.getElementById("live-duration").textContent = duration((end - new Date(latest.start_date_time)) / 1000);
+  };
+  setInterval(tick, 1000);
+  const stop = document.getElementById("stop");
+  stop.addEventListener("click", async () => {
+    stop.disabled = true;
+    try {
+      await json(`/api/v1/driver/sessions/${encodeURIComponent(itemId)}/stop`, { method: "POST" });
+      say("Stopping…");
+    } catch (error) { say(error.message, true); stop.disabled = false; }
+  });
+  const show = (session) => {
+    latest = session;
+    updates += 1;
+    document.getElementById("live-status").textContent = session.status;
+    document.getElementById("live-energy").textContent = Number(session.kwh).toFixed(3);
+    document.getElementById("live-power").textContent = session.power_w == null ? "–" : (session.power_w / 1000).toFixed(1);
+    const cost = session.total_cost || { excl_vat: 0 };
+    document.getElementById("live-cost").textContent = Number(cost.incl_vat ?? cost.excl_vat).toFixed(2);
+    document.getElementById("live-currency").textContent = session.currency;
+    document.getElementById("live-updates").textContent = String(updates);
+    tick();
+  };
+  while (!latest || latest.status === "ACTIVE") {
+    try {
+      await readEvents(`/app/api/sessions/${encodeURIComponent(itemId)}/live`, show);
+    } catch (error) {
+      say(error.message, true);
+      if (!latest) return;
+    }
+    if (latest && latest.status === "ACTIVE") await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  stop.hidden = true;
+  say("Charging has ended.");
+  await showReceiptLink();
+}
+
+// --- History, receipts ----------------------------------------------------------------------
+
+async function historyPage() {
+  if (!token()) { location.href = "/app/sign-in"; return; }
+  try {
+    const [sessions, cdrs, favourites, locations] = await Promise.all([
+      json("/api/v1/driver/sessions?limit=20"), json("/api/v1/driver/cdrs?limit=50"),
+      json("/app/api/favourites"), json("/app/api/locations"),
+    ]);
+    const names = Object.fromEntries(locations.map((loc) => [loc.id, loc.name]));
+    const active = sessions.filter((s) => s.status === "ACTIVE");
+    if (active.length) {
+      document.getElementById("active").replaceChildren(...active.map((s) => el("li", {},
+        el("a", { href: `/app/sessions/${encodeURIComponent(s.id)}`, text: `Charging since ${new Date(s.start_date_time).toLocaleString()}` }),
+        el("p", { class: "meta", text: `${Number(s.kwh).toFixed(3)} kWh` }))));
+    }
+    if (cdrs.length) {
+      document.getElementById("receipts").replaceChildren(...cdrs.map((c) => el("li", { class: "receipt-item" },
+        el("a", { href: `/app/receipts/${encodeURIComponent(c.id)}`, text: `${new Date(c.start_date_time).toLocaleString()} · ${c.cdr_location.name || c.cdr_location.id}` }),
+        el("p", { class: "meta", text: `${Number(c.total_energy).toFixed(3)} kWh · ${Number(c.total_cost.incl_vat ?? c.total_cost.excl_vat).toFixed(2)} ${c.currency}${c.credit ? " (credit)" : ""}` }))));
+    }
+    if (favourites.length) {
+      document.getElementById("favourites").replaceChildren(...favourites.map((id) => el("li", {},
+        el("a", { href: `/app/locations/${encodeURIComponent(id)}`, text: names[id] || id }))));
+    }
+  } catch (error) { say(error.message, true); }
+}
+
+async function receiptPage() {
+  const response = await call(`/app/api/receipts/${encodeURIComponent(itemId)}`);
+  const box = document.getElementById("receipt");
+  if (!response.ok) { box.textContent = "This receipt is not available."; return; }
+  box.innerHTML = await response.text(); // rendered and escaped by the server
+  document.getElementById("download-pdf").addEventListener("click", async () => {
+    const pdf = await call(`/app/api/receipts/${encodeURIComponent(itemId)}/pdf`);
+    if (!pdf.ok) { say("The PDF could not be made.", true); return; }
+    const url = URL.createObjectURL(await pdf.blob());
+    const link = el("a", { href: url, download: `kilowatt-receipt-${itemId}.pdf` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  });
+}
+
+// --- Accounts ------------------------------------------------------------------------------
+
+function formValues(form) { return Object.fromEntries(new FormData(form).entries()); }
+
+function signInPage() {
+  document.getElementById("sign-in-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const body = await json("/api/v1/driver/sign-in", { method: "POST", json: formValues(event.target) });
+      localStorage.setItem(TOKEN_KEY, body.token);
+      location.href = "/app/";
+    } catch (error) { say(error.message, true); }
+  });
+}
+
+function signUpPage() {
+  document.getElementById("sign-up-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = formValues(event.target);
+    if (!values.name) delete values.name;
+    try {
+      await json("/api/v1/driver/sign-up", { method: "POST", json: values });
+      event.target.hidden = true;
+      say("Account created. Open the link we emailed you to verify your address, then sign in. "
+        + "(Without a mail server configured, the link is in the server log.)");
+    } catch (error) { say(error.message, true); }
+  });
+}
+
+async function verifyPage() {
+  const link = new URLSearchParams(location.search).get("token") || "";
+  const result = document.getElementById("verify-result");
+  try {
+    await json("/api/v1/driver/verify-email", { method: "POST", json: { token: link } });
+    result.textContent = "Your email address is verified. You can sign in now.";
+  } catch (error) { result.textContent = `This link does not work: ${error.message}`; }
+}
+
+// --- Start --------------------------------------------------------------------------------
+
+document.body.classList.toggle("is-signed-in", Boolean(token()));
+document.getElementById("sign-out").addEventListener("click", async () => {
+  await call("/api/v1/driver/sign-out", { method: "POST" }).catch(() => null);
+  localStorage.removeItem(TOKEN_KEY);
+  location.href = "/app/";
+});
+({
+  find: findPage, location: locationPage, live: livePage, history: historyPage,
+  receipt: receiptPage, "sign-in": signInPage, "sign-up": signUpPage, verify: verifyPage,
+})[page]?.();
