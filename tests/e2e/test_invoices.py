@@ -1,0 +1,242 @@
+"""Postpaid monthly invoices end to end, over real HTTP and a real 1.6 station, charged on
+localstripe through the real Stripe SDK: a postpaid driver starts without a hold, the month's
+CDRs (a credit among them) become one invoice per driver with exact totals and VAT, numbers
+are gapless, a rerun issues nothing, a declined charge is retried, every driver sees only
+their own invoices, and the PDF shows the number and the total."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+from ocpp.v16 import call
+
+from kilowatt.adapters.clock import FixedClock
+from tests.conftest import RunningServer, settings_for
+from tests.driver_support import SignedUpDriver
+from tests.e2e.payment_support import driver_with_card, intent, start_at
+from tests.e2e.test_api_cdrs import at
+from tests.e2e.test_api_tariffs import priced_site
+from tests.e2e.test_driver_sessions import AppStation16, connected, ok
+from tests.stripe_support import API_KEY, DECLINED_ON_CHARGE, VISA, localstripe_url, stripe_js
+from tests.stripe_support import tokenised as card_token
+from tests.support import eventually
+
+__all__ = ["localstripe_url", "stripe_js"]  # the fixtures, used by name
+
+MID_NOVEMBER = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+DECEMBER = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(MID_NOVEMBER)
+
+
+@pytest.fixture
+async def billing(
+    database_url: str, localstripe_url: str, clock: FixedClock
+) -> AsyncIterator[RunningServer]:
+    """Payments on (a 5.00 hold for pay as you go) on a clock set in mid-November 2026."""
+    settings = settings_for(
+        database_url,
+        stripe_secret_key=API_KEY,
+        stripe_api_base=localstripe_url,
+        preauth_amount=Decimal("5.00"),
+        payments_reconcile_interval_s=3600,
+        running_cost_interval_s=3600,
+        cdr_sweep_interval_s=0.2,  # a CDR the handler could not issue comes soon after
+        invoice_seller_name="Kilowatt Charging B.V.",
+        invoice_seller_address="Stationsplein 1; 1012 AB Amsterdam",
+        invoice_seller_vat_id="NL000099998B57",
+    )
+    running = RunningServer(settings, clock)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture
+async def operator(billing: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with billing.client() as client:
+        yield client
+
+
+async def postpaid(operator: httpx.AsyncClient, driver: SignedUpDriver) -> None:
+    body = {"postpaid": True}
+    answer = await ok(operator.put(f"/api/v1/drivers/{driver.id}/postpaid", json=body))
+    assert answer == {"driver_id": driver.id, "postpaid": True}
+
+
+async def charge(app: httpx.AsyncClient, station: Any, kwh: int, start_minute: float) -> None:
+    """From the app, then the station: ``kwh`` over half an hour from ``start_minute``."""
+    answer = await ok(app.post("/api/v1/driver/sessions", json=start_at(station.id)), 202)
+    assert answer == {"status": "Accepted"}
+    uid = station.received[-1][1]["id_tag"]
+    started = await station.call(
+        call.StartTransaction(
+            connector_id=1, id_tag=uid, meter_start=1000, timestamp=at(start_minute)
+        ),
+        suppress=False,
+    )
+    stopped = call.StopTransaction(
+        meter_stop=1000 + kwh * 1000,
+        timestamp=at(start_minute + 30),
+        transaction_id=started.transaction_id,
+    )
+    await station.call(stopped, suppress=False)
+
+
+async def cdrs_of(app: httpx.AsyncClient, count: int) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = await eventually(
+        lambda: ok(app.get("/api/v1/driver/cdrs")), lambda c: len(c) >= count, timeout_s=10
+    )
+    assert len(found) == count
+    return found
+
+
+async def run(operator: httpx.AsyncClient, month: str) -> dict[str, Any]:
+    found: dict[str, Any] = await ok(operator.post("/api/v1/invoices/runs", json={"month": month}))
+    return found
+
+
+def pdf_text(document: bytes) -> str:
+    """The text drawn in a PDF of fpdf2 (its page streams are deflated)."""
+    text = document.decode("latin-1")
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", document, re.S):
+        try:
+            text += zlib.decompress(stream).decode("latin-1")
+        except zlib.error:
+            continue
+    return text
+
+
+async def test_a_postpaid_month_is_invoiced_once_exactly_and_charged(
+    billing: RunningServer,
+    operator: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+    clock: FixedClock,
+) -> None:
+    ada = await driver_with_card(billing, caplog, stripe_js, "ada@example.com")
+    bob = await driver_with_card(billing, caplog, stripe_js, "bob@example.com", DECLINED_ON_CHARGE)
+    await postpaid(operator, ada)
+    await postpaid(operator, bob)
+    await priced_site(operator, "CP-INV")  # 0.30 per kWh + 0.50 a session, 21 % VAT
+    async with (
+        connected(billing, operator, AppStation16, "CP-INV", "1.6") as station,
+        ada.client(billing) as ada_app,
+        bob.client(billing) as bob_app,
+    ):
+        await charge(ada_app, station, 10, 0)  # 3.50 + 0.74 VAT = 4.24
+        await cdrs_of(ada_app, 1)
+        await charge(ada_app, station, 5, 40)  # 2.00 + 0.42 VAT = 2.42
+        first = [c for c in await cdrs_of(ada_app, 2) if c["total_energy"] == 10]
+        await charge(bob_app, station, 10, 80)  # 4.24
+        await cdrs_of(bob_app, 1)
+        fixed = await ok(
+            operator.post(f"/api/v1/cdrs/{first[0]['id']}/corrections", json={}), 201
+        )  # a credit of -4.24 and the same again as revision 1
+        await cdrs_of(ada_app, 4)
+        assert await ok(ada_app.get("/api/v1/driver/payments")) == []  # never held
+        assert await ok(bob_app.get("/api/v1/driver/payments")) == []
+
+    early = await operator.post("/api/v1/invoices/runs", json={"month": "2026-11"})
+    assert early.status_code == 409, early.text  # November has not ended yet
+    clock.moment = DECEMBER
+    report = await run(operator, "2026-11")
+
+    by_driver = {invoice["driver_id"]: invoice for invoice in report["issued"]}
+    ada_invoice, bob_invoice = by_driver[ada.id], by_driver[bob.id]
+    numbers = sorted(invoice["number"] for invoice in report["issued"])
+    assert numbers == ["KW-2026-000001", "KW-2026-000002"]  # gapless, one each
+    lines = ada_invoice["lines"]
+    assert sorted(line["incl_vat_minor"] for line in lines) == [-424, 242, 424, 424]
+    (credit,) = [line for line in lines if line["credit"]]
+    assert credit["cdr_id"] == fixed["credit"]["id"]
+    assert (credit["excl_vat_minor"], credit["vat_minor"]) == (-350, -74)
+    assert ada_invoice["subtotal_minor"] == 350 + 200 - 350 + 350 == 550
+    assert ada_invoice["vat"] == [{"rate": "21", "base_minor": 550, "vat_minor": 116}]
+    assert (ada_invoice["vat_minor"], ada_invoice["total_minor"]) == (116, 666)
+    assert ada_invoice["seller"]["vat_id"] == "NL000099998B57"
+    assert ada_invoice["buyer"]["address"][0] == "ada@example.com"
+    assert (ada_invoice["state"], ada_invoice["attempts"]) == ("paid", 1)
+    assert bob_invoice["total_minor"] == 424
+    assert bob_invoice["state"] == "unpaid"
+    assert "declined" in bob_invoice["failure_reason"].lower()
+
+    invoices = billing.app.invoices
+    assert invoices is not None
+    paid = await invoices.store.get(ada_invoice["number"])
+    assert paid is not None and paid.payment_reference is not None
+    found = intent(stripe_js, paid.payment_reference)
+    assert (found.status, found.amount, found.currency) == ("succeeded", 666, "eur")
+
+    again = await run(operator, "2026-11")
+    assert (again["issued"], again["already_invoiced"]) == ([], 2)
+    listed = await ok(operator.get("/api/v1/invoices", params={"month": "2026-11"}))
+    assert sorted(i["number"] for i in listed) == ["KW-2026-000001", "KW-2026-000002"]
+
+    # Bob saves a card that works, makes it his default, and the operator charges again
+    async with bob.client(billing) as bob_app:
+        assert billing.app.payments is not None
+        customer = await billing.app.payments.store.customer(bob.id)
+        assert customer is not None
+        method = card_token(stripe_js, VISA)
+        stripe_js.v1.payment_methods.attach(method, {"customer": customer})
+        made_default = await bob_app.put(f"/api/v1/driver/payment-methods/{method}/default")
+        assert made_default.status_code == 204, made_default.text
+    retry = f"/api/v1/invoices/{bob_invoice['number']}/charge"
+    retried = await ok(operator.post(retry))
+    assert (retried["state"], retried["attempts"], retried["failure_reason"]) == ("paid", 2, None)
+    once_more = await ok(operator.post(retry))
+    assert (once_more["state"], once_more["attempts"]) == ("paid", 2)  # never charged twice
+
+
+async def test_drivers_see_only_their_own_invoices_and_the_pdf_shows_them(
+    billing: RunningServer,
+    operator: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+    clock: FixedClock,
+) -> None:
+    ada = await driver_with_card(billing, caplog, stripe_js, "ada@example.com")
+    bob = await driver_with_card(billing, caplog, stripe_js, "bob@example.com")
+    await postpaid(operator, ada)
+    await priced_site(operator, "CP-OWN")
+    async with (
+        connected(billing, operator, AppStation16, "CP-OWN", "1.6") as station,
+        ada.client(billing) as ada_app,
+    ):
+        await charge(ada_app, station, 10, 0)
+        await cdrs_of(ada_app, 1)
+    clock.moment = DECEMBER
+    (issued,) = (await run(operator, "2026-11"))["issued"]
+    number = issued["number"]
+
+    async with ada.client(billing) as ada_app, bob.client(billing) as bob_app:
+        (mine,) = await ok(ada_app.get("/api/v1/driver/invoices"))
+        assert mine == await ok(ada_app.get(f"/api/v1/driver/invoices/{number}"))
+        assert (mine["number"], mine["total_minor"], mine["state"]) == (number, 424, "paid")
+        assert await ok(bob_app.get("/api/v1/driver/invoices")) == []
+        for path in (f"/api/v1/driver/invoices/{number}", f"/api/v1/driver/invoices/{number}/pdf"):
+            assert (await bob_app.get(path)).status_code == 404
+        pdf = await ada_app.get(f"/api/v1/driver/invoices/{number}/pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    text = pdf_text(pdf.content)
+    for shown in (number, "Total incl. VAT: EUR 4.24", "VAT 21 %", "Kilowatt Charging B.V."):
+        assert shown in text, shown
+    by_operator = await operator.get(f"/api/v1/invoices/{number}/pdf")
+    assert by_operator.status_code == 200 and by_operator.content.startswith(b"%PDF")
+    assert (await operator.get("/api/v1/invoices/KW-2026-999999")).status_code == 404
