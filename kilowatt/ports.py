@@ -17,7 +17,7 @@ from kilowatt.domain.availability import MaintenanceWindow, Period
 from kilowatt.domain.device_model import DeviceVariable, StationSelector
 from kilowatt.domain.drivers import Driver, DriverSecret
 from kilowatt.domain.events import Event
-from kilowatt.domain.invoices import Invoice, Month
+from kilowatt.domain.invoices import Invoice, InvoiceRefund, Month
 from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.payments import Payment, PaymentRefund
@@ -995,8 +995,15 @@ class InvoiceStore(Protocol):
         self, driver_id: str | None, period: Month | None, limit: int, offset: int
     ) -> Sequence[Invoice]: ...
     async def save_state(self, invoice: Invoice) -> None:
-        """Its payment state: state, attempts, reference, failure reason, paid at."""
+        """Its payment state: state, attempts, reference, failure reason, paid at, refunded."""
         ...
+
+    async def add_refund(self, refund: InvoiceRefund, invoice: Invoice) -> None:
+        """The refund and the invoice's refunded amount, together."""
+        ...
+
+    async def refund_by_key(self, idempotency_key: str) -> InvoiceRefund | None: ...
+    async def refunds(self, invoice_id: str) -> Sequence[InvoiceRefund]: ...
 
 
 class InvoiceDocuments(Protocol):

@@ -10,7 +10,7 @@ month has ended, put on one invoice per driver (``Month`` is a calendar month in
 An invoice's number (``KW-2026-000123``) is allocated by the store when it is issued:
 sequential and gapless per year. Charging it (an off-session payment of the total):
 
-    OPEN ──charge succeeds──▶ PAID
+    OPEN ──charge succeeds──▶ PAID ──refund (never above the total left)──▶ PAID, refunded
       └──declined──▶ UNPAID (reason) ──retry──▶ OPEN (the next attempt) ...
     total ≤ 0 ──▶ NOTHING_DUE (never charged)
 
@@ -35,6 +35,7 @@ from kilowatt.domain.payments import to_minor
 __all__ = [
     "Invoice",
     "InvoiceLine",
+    "InvoiceRefund",
     "InvoiceState",
     "Month",
     "Party",
@@ -151,6 +152,7 @@ class Invoice:
     failure_reason: str | None = None
     paid_at: datetime | None = None
     updated_at: datetime | None = None
+    refunded_minor: int = 0
 
     @property
     def subtotal_minor(self) -> int:
@@ -208,6 +210,37 @@ class Invoice:
 
     def declined(self, reason: str, now: datetime) -> None:
         self.state, self.failure_reason, self.updated_at = InvoiceState.UNPAID, reason, now
+
+    @property
+    def refundable_minor(self) -> int:
+        return self.total_minor - self.refunded_minor if self.state is InvoiceState.PAID else 0
+
+    def refund(self, amount_minor: int | None, now: datetime) -> int:
+        """Give back part (or, with None, all that is left) of what was paid; the amount.
+        Never more than was paid and not yet refunded (the provider may not check)."""
+        if self.state is not InvoiceState.PAID:
+            raise Conflict(f"invoice {self.number} is {self.state}: nothing was paid")
+        left = self.refundable_minor
+        amount = left if amount_minor is None else amount_minor
+        if not 0 < amount <= left:
+            raise InvalidValue(f"a refund of {self.number} is 1 to {left} minor units")
+        self.refunded_minor += amount
+        self.updated_at = now
+        return amount
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRefund:
+    """Money given back on a paid invoice, asked for by an operator, once per request key."""
+
+    id: str
+    invoice_id: str
+    amount_minor: int
+    reference: str  # the provider's refund id
+    idempotency_key: str
+    requested_by: str
+    created_at: datetime
+    reason: str | None = None
 
 
 def line_of(cdr: Mapping[str, Any]) -> InvoiceLine:

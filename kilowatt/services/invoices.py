@@ -27,22 +27,33 @@ from dataclasses import dataclass, field
 
 from kilowatt.domain.drivers import Driver
 from kilowatt.domain.errors import AccessDenied, Conflict, InvalidValue, NotFound
-from kilowatt.domain.invoices import Invoice, InvoiceState, Month, Party, lines_of
+from kilowatt.domain.invoices import (
+    Invoice,
+    InvoiceRefund,
+    InvoiceState,
+    Month,
+    Party,
+    lines_of,
+)
 from kilowatt.domain.payments import PaymentDeclined
 from kilowatt.ports import CdrRecord, InvoiceCharges, InvoiceDocuments, InvoiceStore, PaymentHold
 from kilowatt.services.payment_cards import card_for_hold, customer_of
 from kilowatt.services.payment_context import KeyedLocks, PaymentContext
+from kilowatt.services.refunds import REFUND_ROLES
 
 __all__ = [
     "BILLING_ROLES",
     "InvoiceContext",
     "InvoicePolicy",
+    "InvoiceRefundRequest",
     "RunReport",
     "charge",
     "invoice",
     "invoice_of_driver",
     "invoices",
     "is_postpaid",
+    "refund",
+    "refunds_of",
     "require_billing_role",
     "run_month",
     "set_postpaid",
@@ -173,6 +184,53 @@ async def _pay(invoice: Invoice, ictx: InvoiceContext) -> None:
         invoice.declined(str(declined), pctx.ctx.clock.now())
         return
     invoice.paid(reference, pctx.ctx.clock.now())
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRefundRequest:
+    number: str
+    amount_minor: int | None  # None: all that is left to refund
+    idempotency_key: str
+    requested_by: str  # the API key's name
+    role: str
+    reason: str | None = None
+
+
+async def refund(request: InvoiceRefundRequest, ictx: InvoiceContext) -> InvoiceRefund:
+    """Give back part or all of a paid invoice, never more than is left (Kilowatt checks: the
+    provider may not); the same request key again returns the refund made then."""
+    if request.role not in REFUND_ROLES:
+        raise AccessDenied(f"the {request.role} role may not refund")
+    async with ictx.locks.hold(request.number):
+        invoice = await ictx.store.get(request.number)
+        if invoice is None:
+            raise NotFound(f"no invoice {request.number}")
+        done = await ictx.store.refund_by_key(request.idempotency_key)
+        if done is not None:
+            if done.invoice_id != invoice.id:
+                raise Conflict("this Idempotency-Key was used for another invoice")
+            return done
+        now = ictx.payments.ctx.clock.now()
+        amount = invoice.refund(request.amount_minor, now)  # checked before the provider
+        assert invoice.payment_reference is not None
+        key = f"invoice-refund-{invoice.number}-{request.idempotency_key}"
+        reference = await ictx.payments.gateway.refund(invoice.payment_reference, amount, key)
+        made = InvoiceRefund(
+            str(uuid.uuid4()),
+            invoice.id,
+            amount,
+            reference,
+            request.idempotency_key,
+            request.requested_by,
+            now,
+            request.reason,
+        )
+        await ictx.store.add_refund(made, invoice)
+        return made
+
+
+async def refunds_of(number: str, ictx: InvoiceContext) -> Sequence[InvoiceRefund]:
+    return await ictx.store.refunds((await invoice(number, ictx)).id)
 
 
 async def invoices(

@@ -21,6 +21,7 @@ from kilowatt.domain.errors import Conflict
 from kilowatt.domain.invoices import (
     Invoice,
     InvoiceLine,
+    InvoiceRefund,
     InvoiceState,
     Month,
     Party,
@@ -35,7 +36,15 @@ from kilowatt.store.repositories import StoreContext
 __all__ = ["SqlInvoiceStore"]
 
 _LINE_FIELDS = tuple(InvoiceLine.__dataclass_fields__)
-_STATE_FIELDS = ("state", "attempts", "payment_reference", "failure_reason", "paid_at")
+_STATE_FIELDS = (
+    "state",
+    "attempts",
+    "payment_reference",
+    "failure_reason",
+    "paid_at",
+    "refunded_minor",
+)
+_REFUND_FIELDS = tuple(InvoiceRefund.__dataclass_fields__)
 
 
 class SqlInvoiceStore:
@@ -125,10 +134,27 @@ class SqlInvoiceStore:
         return await self._invoices(condition, limit, offset)
 
     async def save_state(self, invoice: Invoice) -> None:
+        await self._committer.commit([self._state(invoice)])
+
+    def _state(self, invoice: Invoice) -> Any:
         values = {name: getattr(invoice, name) for name in _STATE_FIELDS}
         values |= {"state": invoice.state.value, "updated_at": invoice.updated_at}
-        write = self._context.statements.update(tables.invoices, {"id": invoice.id}, values)
-        await self._committer.commit([write])
+        return self._context.statements.update(tables.invoices, {"id": invoice.id}, values)
+
+    async def add_refund(self, refund: InvoiceRefund, invoice: Invoice) -> None:
+        row = {name: getattr(refund, name) for name in _REFUND_FIELDS}
+        insert_refund = self._context.statements.insert(tables.invoice_refunds, row)
+        await self._committer.commit([insert_refund, self._state(invoice)])
+
+    async def refund_by_key(self, idempotency_key: str) -> InvoiceRefund | None:
+        t = tables.invoice_refunds
+        row = await self._context.fetch_one(select(t).where(t.c.idempotency_key == idempotency_key))
+        return None if row is None else InvoiceRefund(**row)
+
+    async def refunds(self, invoice_id: str) -> Sequence[InvoiceRefund]:
+        t = tables.invoice_refunds
+        statement = select(t).where(t.c.invoice_id == invoice_id).order_by(t.c.created_at, t.c.id)
+        return [InvoiceRefund(**row) for row in await self._context.fetch_all(statement)]
 
     async def _invoices(self, condition: Any, limit: int = 1000, offset: int = 0) -> list[Invoice]:
         t, li = tables.invoices, tables.invoice_lines
@@ -170,6 +196,7 @@ def _row(invoice: Invoice, sequence: int) -> dict[str, Any]:
         "failure_reason": invoice.failure_reason,
         "paid_at": invoice.paid_at,
         "updated_at": invoice.updated_at or invoice.issued_at,
+        "refunded_minor": invoice.refunded_minor,
     }
 
 
@@ -203,6 +230,7 @@ def _invoice(row: dict[str, Any], lines: list[dict[str, Any]]) -> Invoice:
         failure_reason=row["failure_reason"],
         paid_at=row["paid_at"],
         updated_at=row["updated_at"],
+        refunded_minor=row["refunded_minor"],
     )
 
 

@@ -720,7 +720,7 @@ subscriptions = Table(
 # Drivers an operator made postpaid (their sessions start without a hold), their monthly
 # invoices (numbers gapless per year: the unique (year, sequence)), and the invoices' lines:
 # the CDR is the key, so a CDR is on one invoice at most.
-__all__ += ["invoice_lines", "invoices", "postpaid_drivers"]
+__all__ += ["invoice_lines", "invoice_refunds", "invoices", "postpaid_drivers"]
 
 postpaid_drivers = Table(
     "postpaid_drivers",
@@ -752,6 +752,7 @@ invoices = Table(
     Column("failure_reason", String(500)),
     _utc("paid_at"),
     _utc("updated_at", nullable=False),
+    Column("refunded_minor", BigInteger, nullable=False),
     UniqueConstraint("year", "sequence", name="uq_invoices_year_sequence"),
     UniqueConstraint("driver_id", "period", name="uq_invoices_driver_period"),
 )
@@ -771,4 +772,17 @@ invoice_lines = Table(
     Column("vat_minor", BigInteger, nullable=False),
     Column("credit", Boolean, nullable=False),
     Index("ix_invoice_lines_invoice", "invoice_id", "position"),
+)
+
+invoice_refunds = Table(
+    "invoice_refunds",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("invoice_id", String(36), ForeignKey("invoices.id"), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("requested_by", String(100), nullable=False),
+    Column("reason", String(255)),
+    _utc("created_at", nullable=False),
 )

@@ -109,6 +109,32 @@ async def run(operator: httpx.AsyncClient, month: str) -> dict[str, Any]:
     return found
 
 
+async def refunds_are_limited_and_once_per_key(
+    operator: httpx.AsyncClient, stripe_js: stripe.StripeClient, number: str, reference: str
+) -> None:
+    """6.66 paid: 2.00 back, the same request again changes nothing, 5.00 more is refused
+    (only 4.66 is left), then all that is left; Stripe gave back exactly the 6.66."""
+    path = f"/api/v1/invoices/{number}/refunds"
+    first_key = {"Idempotency-Key": "refund-0001"}
+    body = {"amount_minor": 200, "reason": "a broken connector"}
+    made = await ok(operator.post(path, json=body, headers=first_key), 201)
+    assert made == await ok(operator.post(path, json=body, headers=first_key), 201)
+    too_much = await operator.post(
+        path, json={"amount_minor": 500}, headers={"Idempotency-Key": "refund-0002"}
+    )
+    assert too_much.status_code == 422, too_much.text
+    rest = await ok(operator.post(path, json={}, headers={"Idempotency-Key": "refund-0003"}), 201)
+    assert rest["amount_minor"] == 466
+    refunded = await ok(operator.get(path))
+    assert sorted(r["amount_minor"] for r in refunded) == [200, 466]
+    invoice = await ok(operator.get(f"/api/v1/invoices/{number}"))
+    assert (invoice["state"], invoice["refunded_minor"]) == ("paid", 666)
+    nothing_left = await operator.post(path, json={}, headers={"Idempotency-Key": "refund-0004"})
+    assert nothing_left.status_code == 422, nothing_left.text
+    at_stripe = stripe_js.v1.refunds.list({"limit": 100}).data
+    assert sorted(r.amount for r in at_stripe if r.payment_intent == reference) == [200, 466]
+
+
 def pdf_text(document: bytes) -> str:
     """The text drawn in a PDF of fpdf2 (its page streams are deflated)."""
     text = document.decode("latin-1")
@@ -180,6 +206,10 @@ async def test_a_postpaid_month_is_invoiced_once_exactly_and_charged(
     assert paid is not None and paid.payment_reference is not None
     found = intent(stripe_js, paid.payment_reference)
     assert (found.status, found.amount, found.currency) == ("succeeded", 666, "eur")
+
+    await refunds_are_limited_and_once_per_key(
+        operator, stripe_js, ada_invoice["number"], paid.payment_reference
+    )
 
     again = await run(operator, "2026-11")
     assert (again["issued"], again["already_invoiced"]) == ([], 2)

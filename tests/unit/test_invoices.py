@@ -130,3 +130,18 @@ def test_an_invoice_of_nothing_or_less_is_never_charged() -> None:
     assert invoice.state is InvoiceState.NOTHING_DUE
     with pytest.raises(Conflict):
         invoice.begin_charge(NOW)
+
+
+def test_refunds_never_exceed_what_was_paid() -> None:
+    invoice = invoice_of(cdr("A", "3.50", "4.24"))
+    with pytest.raises(Conflict):
+        invoice.refund(100, NOW)  # not paid yet
+    invoice.begin_charge(NOW)
+    invoice.paid("pi_1", NOW)
+    assert invoice.refund(100, NOW) == 100
+    with pytest.raises(InvalidValue):
+        invoice.refund(325, NOW)  # 324 left
+    assert invoice.refund(None, NOW) == 324
+    assert invoice.refundable_minor == 0
+    with pytest.raises(InvalidValue):
+        invoice.refund(None, NOW)

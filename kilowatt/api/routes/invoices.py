@@ -3,13 +3,17 @@ retries invoices; a driver reads their own (JSON or PDF), never another's (404).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response
 
 from kilowatt.api.deps import Limit, Offset, Principal, require_key
 from kilowatt.api.driver_deps import SignedInDriver
 from kilowatt.api.invoice_deps import InvoicesDep
 from kilowatt.api.schemas.invoices import (
     InvoicePublic,
+    InvoiceRefundCreate,
+    InvoiceRefundPublic,
     InvoiceRunCreate,
     InvoiceRunPublic,
     PostpaidPublic,
@@ -76,6 +80,27 @@ async def retry_charge(number: str, key: Principal, ictx: InvoicesDep) -> Invoic
     """Charge an unpaid invoice again (after a decline); a paid one is returned as it is."""
     invoices.require_billing_role(key.role)
     return InvoicePublic.of(await invoices.charge(number, ictx))
+
+
+@operator.post("/invoices/{number}/refunds", status_code=201)
+async def refund_invoice(
+    number: str,
+    body: InvoiceRefundCreate,
+    key: Principal,
+    ictx: InvoicesDep,
+    idempotency_key: Annotated[str, Header(min_length=8, max_length=64)],
+) -> InvoiceRefundPublic:
+    """Give back part (``amount_minor``) or all that is left of a paid invoice (roles admin,
+    operator, support); the same ``Idempotency-Key`` again returns the refund made then."""
+    request = invoices.InvoiceRefundRequest(
+        number, body.amount_minor, idempotency_key, key.name, key.role, body.reason
+    )
+    return InvoiceRefundPublic.of(await invoices.refund(request, ictx))
+
+
+@operator.get("/invoices/{number}/refunds")
+async def invoice_refunds(number: str, ictx: InvoicesDep) -> list[InvoiceRefundPublic]:
+    return [InvoiceRefundPublic.of(r) for r in await invoices.refunds_of(number, ictx)]
 
 
 @driver.get("/invoices")

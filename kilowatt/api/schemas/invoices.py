@@ -9,11 +9,20 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from kilowatt.api.schemas.base import Input
-from kilowatt.domain.invoices import Invoice, InvoiceLine, InvoiceState, Party, VatLine
+from kilowatt.domain.invoices import (
+    Invoice,
+    InvoiceLine,
+    InvoiceRefund,
+    InvoiceState,
+    Party,
+    VatLine,
+)
 
 __all__ = [
     "InvoiceLinePublic",
     "InvoicePublic",
+    "InvoiceRefundCreate",
+    "InvoiceRefundPublic",
     "InvoiceRunCreate",
     "InvoiceRunPublic",
     "PartyPublic",
@@ -93,6 +102,7 @@ class InvoicePublic(BaseModel):
     attempts: int
     failure_reason: str | None
     paid_at: datetime | None
+    refunded_minor: int
 
     @classmethod
     def of(cls, invoice: Invoice) -> InvoicePublic:
@@ -113,6 +123,7 @@ class InvoicePublic(BaseModel):
             attempts=invoice.attempts,
             failure_reason=invoice.failure_reason,
             paid_at=invoice.paid_at,
+            refunded_minor=invoice.refunded_minor,
         )
 
 
@@ -120,3 +131,22 @@ class InvoiceRunPublic(BaseModel):
     month: str
     issued: list[InvoicePublic]
     already_invoiced: int = Field(description="Drivers invoiced for the month by an earlier run")
+
+
+class InvoiceRefundCreate(Input):
+    amount_minor: int | None = Field(
+        default=None, ge=1, description="Minor units to give back; left out: all that is left"
+    )
+    reason: str | None = Field(default=None, max_length=255)
+
+
+class InvoiceRefundPublic(BaseModel):
+    id: str
+    amount_minor: int
+    requested_by: str
+    reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, refund: InvoiceRefund) -> InvoiceRefundPublic:
+        return cls(**{name: getattr(refund, name) for name in cls.model_fields})

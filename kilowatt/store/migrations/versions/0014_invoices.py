@@ -1,4 +1,4 @@
-"""postpaid invoices (postpaid drivers, monthly invoices and their lines)
+"""postpaid invoices (postpaid drivers, monthly invoices, their lines and refunds)
 
 Revision ID: 0014
 Revises: 0008
@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("failure_reason", sa.String(length=500), nullable=True),
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("refunded_minor", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["driver_id"], ["drivers.id"], name=op.f("fk_invoices_driver_id_drivers")
         ),
@@ -84,8 +85,26 @@ def upgrade() -> None:
     with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
         batch_op.create_index("ix_invoice_lines_invoice", ["invoice_id", "position"], unique=False)
 
+    op.create_table(
+        "invoice_refunds",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("invoice_id", sa.String(length=36), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("reference", sa.String(length=255), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=False),
+        sa.Column("requested_by", sa.String(length=100), nullable=False),
+        sa.Column("reason", sa.String(length=255), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_invoice_refunds_invoice_id_invoices")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice_refunds")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_invoice_refunds_idempotency_key")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("invoice_refunds")
     with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
         batch_op.drop_index("ix_invoice_lines_invoice")
 
