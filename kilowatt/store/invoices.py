@@ -1,8 +1,8 @@
 """Postpaid drivers and their invoices in the store (issue 7): ``ports.InvoiceStore``.
 
 An invoice is issued in one database transaction: its number (the next of its year), the
-invoice and its lines. On PostgreSQL the table is locked for that transaction, so two
-issuers wait for each other and numbers stay gapless; on SQLite the database has one writer.
+invoice and its lines. The transaction first takes the numbering lock (``_TAKE_NUMBERING``),
+so two issuers, even in two processes, wait for each other and numbers stay gapless.
 Unique keys back it up: (year, sequence), (driver, period) and the CDR of a line.
 """
 
@@ -34,6 +34,15 @@ from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.repositories import StoreContext
 
 __all__ = ["SqlInvoiceStore"]
+
+# Taken first in the transaction that numbers an invoice, so issuers wait for each other:
+# PostgreSQL locks the table against other writers (readers go on); SQLite's write lock is
+# taken by a first write (one that changes nothing), as its driver begins a transaction only
+# at a write and a read before it would not be part of it.
+_TAKE_NUMBERING = {
+    "postgresql": text("LOCK TABLE invoices IN SHARE ROW EXCLUSIVE MODE"),
+    "sqlite": text("UPDATE invoices SET sequence = sequence WHERE 0 = 1"),
+}
 
 _LINE_FIELDS = tuple(InvoiceLine.__dataclass_fields__)
 _STATE_FIELDS = (
@@ -97,14 +106,12 @@ class SqlInvoiceStore:
         t = tables.invoices
         try:
             async with self._context.engine.begin() as connection:
-                if self._context.statements.dialect == "postgresql":
-                    await connection.execute(
-                        text("LOCK TABLE invoices IN SHARE ROW EXCLUSIVE MODE")
-                    )
+                await connection.execute(_TAKE_NUMBERING[self._context.statements.dialect])
                 latest = select(func.max(t.c.sequence)).where(t.c.year == invoice.year)
                 sequence = ((await connection.execute(latest)).scalar() or 0) + 1
                 number = invoice_number(prefix, invoice.year, sequence)
-                numbered = dataclasses.replace(invoice, number=number)
+                updated_at = invoice.updated_at or invoice.issued_at
+                numbered = dataclasses.replace(invoice, number=number, updated_at=updated_at)
                 await connection.execute(insert(t).values(_row(numbered, sequence)))
                 if numbered.lines:
                     rows = [_line_row(numbered.id, n, li) for n, li in enumerate(numbered.lines)]
@@ -195,7 +202,7 @@ def _row(invoice: Invoice, sequence: int) -> dict[str, Any]:
         "payment_reference": invoice.payment_reference,
         "failure_reason": invoice.failure_reason,
         "paid_at": invoice.paid_at,
-        "updated_at": invoice.updated_at or invoice.issued_at,
+        "updated_at": invoice.updated_at,
         "refunded_minor": invoice.refunded_minor,
     }
 
