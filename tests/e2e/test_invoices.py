@@ -6,7 +6,10 @@ their own invoices, and the PDF shows the number and the total."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import sys
 import zlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -33,6 +36,7 @@ __all__ = ["localstripe_url", "stripe_js"]  # the fixtures, used by name
 
 MID_NOVEMBER = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 DECEMBER = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)
+OCTOBER = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -270,3 +274,55 @@ async def test_drivers_see_only_their_own_invoices_and_the_pdf_shows_them(
     by_operator = await operator.get(f"/api/v1/invoices/{number}/pdf")
     assert by_operator.status_code == 200 and by_operator.content.startswith(b"%PDF")
     assert (await operator.get("/api/v1/invoices/KW-2026-999999")).status_code == 404
+
+
+async def test_the_cli_runs_a_month_like_the_api(
+    billing: RunningServer,
+    operator: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+    clock: FixedClock,
+    localstripe_url: str,
+) -> None:
+    clock.moment = OCTOBER  # the CLI runs on the system clock: October 2026 has ended
+    ada = await driver_with_card(billing, caplog, stripe_js, "ada@example.com")
+    await postpaid(operator, ada)
+    await priced_site(operator, "CP-CLI")
+    async with (
+        connected(billing, operator, AppStation16, "CP-CLI", "1.6") as station,
+        ada.client(billing) as ada_app,
+    ):
+        await charge(ada_app, station, 10, 0)
+        await cdrs_of(ada_app, 1)
+
+    env = {
+        "KILOWATT_DATABASE_URL": billing.settings.database_url,
+        "KILOWATT_STRIPE_SECRET_KEY": API_KEY,
+        "KILOWATT_STRIPE_API_BASE": localstripe_url,
+        "KILOWATT_MIGRATE_ON_START": "false",
+    }
+    outputs = []
+    for _ in range(2):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "kilowatt",
+            "invoices",
+            "run",
+            "--month",
+            "2026-10",
+            env=env | {k: os.environ[k] for k in ("PATH", "HOME") if k in os.environ},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        assert process.returncode == 0, output.decode()
+        outputs.append(" ".join(output.decode().split()))
+    assert "1 invoice(s) issued for 2026-10; 0 driver(s) invoiced before" in outputs[0]
+    assert "0 invoice(s) issued for 2026-10; 1 driver(s) invoiced before" in outputs[1]
+    (invoice,) = await ok(operator.get("/api/v1/invoices", params={"month": "2026-10"}))
+    assert (invoice["number"], invoice["total_minor"], invoice["state"]) == (
+        "KW-2026-000001",
+        424,
+        "paid",
+    )
