@@ -22,6 +22,7 @@ import stripe
 from ocpp.v16 import call
 
 from kilowatt.adapters.clock import FixedClock
+from kilowatt.services import access
 from tests.conftest import RunningServer, settings_for
 from tests.driver_support import SignedUpDriver
 from tests.e2e.payment_support import driver_with_card, intent, start_at
@@ -326,3 +327,39 @@ async def test_the_cli_runs_a_month_like_the_api(
         424,
         "paid",
     )
+
+
+async def test_only_admin_and_operator_keys_bill_and_pay_as_you_go_holds_again(
+    billing: RunningServer,
+    operator: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+) -> None:
+    ada = await driver_with_card(billing, caplog, stripe_js, "ada@example.com")
+    support = await access.issue_key("helpdesk", "support", billing.app.ctx)
+    async with billing.client(support) as helpdesk:
+        denied = [
+            await helpdesk.put(f"/api/v1/drivers/{ada.id}/postpaid", json={"postpaid": True}),
+            await helpdesk.post("/api/v1/invoices/runs", json={"month": "2026-10"}),
+            await helpdesk.post("/api/v1/invoices/KW-2026-000001/charge"),
+        ]
+        assert [answer.status_code for answer in denied] == [403, 403, 403]
+        assert (await ok(helpdesk.get("/api/v1/invoices"))) == []  # reading is allowed
+    async with billing.client(None) as anonymous:
+        assert (await anonymous.get("/api/v1/invoices")).status_code == 401
+        assert (await anonymous.get("/api/v1/driver/invoices")).status_code == 401
+    unknown = await operator.put("/api/v1/drivers/nobody/postpaid", json={"postpaid": True})
+    assert unknown.status_code == 404
+
+    await postpaid(operator, ada)
+    off = await ok(operator.put(f"/api/v1/drivers/{ada.id}/postpaid", json={"postpaid": False}))
+    assert off == {"driver_id": ada.id, "postpaid": False}
+    await priced_site(operator, "CP-PAYG")
+    async with (
+        connected(billing, operator, AppStation16, "CP-PAYG", "1.6") as station,
+        ada.client(billing) as ada_app,
+    ):
+        answer = await ok(ada_app.post("/api/v1/driver/sessions", json=start_at(station.id)), 202)
+        assert answer == {"status": "Accepted"}
+        (held,) = await ok(ada_app.get("/api/v1/driver/payments"))
+    assert (held["kind"], held["state"], held["authorized_minor"]) == ("start", "authorized", 500)
