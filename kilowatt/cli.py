@@ -290,3 +290,6 @@ def invoices_run(
         f"{len(report.issued)} invoice(s) issued for {report.month}; "
         f"{report.already_invoiced} driver(s) invoiced before"
     )
+    if report.failed_drivers:
+        console.print(f"[red]not invoiced (see the log): {', '.join(report.failed_drivers)}[/]")
+        raise typer.Exit(1)

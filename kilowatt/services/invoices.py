@@ -24,9 +24,10 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from kilowatt.domain.drivers import Driver
-from kilowatt.domain.errors import AccessDenied, Conflict, InvalidValue, NotFound
+from kilowatt.domain.errors import AccessDenied, Conflict, DomainError, InvalidValue, NotFound
 from kilowatt.domain.invoices import (
     Invoice,
     InvoiceRefund,
@@ -84,6 +85,7 @@ class RunReport:
     month: Month
     issued: tuple[Invoice, ...]  # as they stand after their charge
     already_invoiced: int  # drivers with an invoice for the month before this run
+    failed_drivers: tuple[str, ...] = ()  # could not be invoiced (logged); the rest were
 
 
 #: Operator API key roles that may make drivers postpaid, run months and charge invoices.
@@ -109,20 +111,36 @@ async def is_postpaid(driver_id: str, ictx: InvoiceContext) -> bool:
 
 
 async def run_month(month: Month, ictx: InvoiceContext) -> RunReport:
-    """Issue and charge the month's invoices; running it again issues nothing new."""
+    """Issue and charge the month's invoices; running it again issues nothing new, but
+    charges an invoice an earlier run issued and could not charge (it died, Stripe was down)."""
     if month.end > ictx.payments.ctx.clock.now():
         raise Conflict(f"{month} has not ended yet (months are UTC)")
+    issued: list[Invoice] = []
+    before: list[Invoice] = []
+    failed: list[str] = []
     async with ictx.run_lock:
-        issued: list[Invoice] = []
-        before = 0
         for driver_id, since in await ictx.store.postpaid_drivers():
-            if await ictx.store.of_period(driver_id, month) is not None:
-                before += 1
+            existing = await ictx.store.of_period(driver_id, month)
+            if existing is not None:
+                before.append(existing)
                 continue
-            found = await ictx.store.uninvoiced_cdrs(driver_id, since, month.end)
-            if found:
-                issued.append(await _issue(driver_id, month, found, ictx))
-    return RunReport(month, tuple([await _charge_new(i, ictx) for i in issued]), before)
+            try:
+                issued += await _issue_if_due(driver_id, since, month, ictx)
+            except DomainError:  # one driver's bad data (two currencies) stops no one else
+                log.exception("invoicing %s for %s failed", driver_id, month)
+                failed.append(driver_id)
+    for invoice in before:
+        if invoice.state is InvoiceState.OPEN:
+            await _charge_new(invoice, ictx)
+    charged = tuple([await _charge_new(invoice, ictx) for invoice in issued])
+    return RunReport(month, charged, len(before), tuple(failed))
+
+
+async def _issue_if_due(
+    driver_id: str, since: datetime, month: Month, ictx: InvoiceContext
+) -> list[Invoice]:
+    found = await ictx.store.uninvoiced_cdrs(driver_id, since, month.end)
+    return [await _issue(driver_id, month, found, ictx)] if found else []
 
 
 async def _issue(
@@ -153,7 +171,7 @@ async def _charge_new(invoice: Invoice, ictx: InvoiceContext) -> Invoice:
         return await charge(invoice.number, ictx)
     except Exception:
         log.exception("charging invoice %s failed; retry it later", invoice.number)
-        return invoice
+        return await ictx.store.get(invoice.number) or invoice  # as far as it got
 
 
 async def charge(number: str, ictx: InvoiceContext) -> Invoice:

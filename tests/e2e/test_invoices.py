@@ -22,6 +22,7 @@ import stripe
 from ocpp.v16 import call
 
 from kilowatt.adapters.clock import FixedClock
+from kilowatt.ports import PaymentHold
 from kilowatt.services import access
 from tests.conftest import RunningServer, settings_for
 from tests.driver_support import SignedUpDriver
@@ -363,3 +364,43 @@ async def test_only_admin_and_operator_keys_bill_and_pay_as_you_go_holds_again(
         assert answer == {"status": "Accepted"}
         (held,) = await ok(ada_app.get("/api/v1/driver/payments"))
     assert (held["kind"], held["state"], held["authorized_minor"]) == ("start", "authorized", 500)
+
+
+class StripeDown:
+    """Stripe cannot be reached (the one thing localstripe cannot play here)."""
+
+    async def charge(self, charge: PaymentHold) -> str:
+        raise ConnectionError("stripe is down")
+
+
+async def test_an_invoice_a_run_could_not_charge_is_charged_by_the_next_run(
+    billing: RunningServer,
+    operator: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+    clock: FixedClock,
+) -> None:
+    ada = await driver_with_card(billing, caplog, stripe_js, "ada@example.com")
+    await postpaid(operator, ada)
+    await priced_site(operator, "CP-DOWN")
+    async with (
+        connected(billing, operator, AppStation16, "CP-DOWN", "1.6") as station,
+        ada.client(billing) as ada_app,
+    ):
+        await charge(ada_app, station, 10, 0)
+        await cdrs_of(ada_app, 1)
+    clock.moment = DECEMBER
+    invoices = billing.app.invoices
+    assert invoices is not None
+    stripe_up = invoices.charges
+    object.__setattr__(invoices, "charges", StripeDown())
+    try:
+        (stuck,) = (await run(operator, "2026-11"))["issued"]
+    finally:
+        object.__setattr__(invoices, "charges", stripe_up)
+    assert (stuck["state"], stuck["attempts"]) == ("open", 1)
+
+    again = await run(operator, "2026-11")
+    assert (again["issued"], again["already_invoiced"]) == ([], 1)
+    healed = await ok(operator.get(f"/api/v1/invoices/{stuck['number']}"))
+    assert (healed["state"], healed["attempts"]) == ("paid", 1)  # the same attempt, resumed

@@ -46,7 +46,10 @@ async def run_month(body: InvoiceRunCreate, key: Principal, ictx: InvoicesDep) -
     report = await invoices.run_month(Month.parse(body.month), ictx)
     issued = [InvoicePublic.of(invoice) for invoice in report.issued]
     return InvoiceRunPublic(
-        month=str(report.month), issued=issued, already_invoiced=report.already_invoiced
+        month=str(report.month),
+        issued=issued,
+        already_invoiced=report.already_invoiced,
+        failed_drivers=list(report.failed_drivers),
     )
 
 

@@ -131,6 +131,7 @@ class InvoiceRunPublic(BaseModel):
     month: str
     issued: list[InvoicePublic]
     already_invoiced: int = Field(description="Drivers invoiced for the month by an earlier run")
+    failed_drivers: list[str] = Field(description="Drivers that could not be invoiced (logged)")
 
 
 class InvoiceRefundCreate(Input):
