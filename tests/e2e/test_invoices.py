@@ -38,7 +38,7 @@ __all__ = ["localstripe_url", "stripe_js"]  # the fixtures, used by name
 
 MID_NOVEMBER = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 DECEMBER = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)
-OCTOBER = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
+OCTOBER = datetime(2026, 10, 25, 12, 0, tzinfo=UTC)  # driver sign-ins last 30 days
 
 
 @pytest.fixture
@@ -404,3 +404,42 @@ async def test_an_invoice_a_run_could_not_charge_is_charged_by_the_next_run(
     assert (again["issued"], again["already_invoiced"]) == ([], 1)
     healed = await ok(operator.get(f"/api/v1/invoices/{stuck['number']}"))
     assert (healed["state"], healed["attempts"]) == ("paid", 1)  # the same attempt, resumed
+
+
+async def test_a_correction_in_the_next_month_is_billed_then_and_a_zero_invoice_is_not_charged(
+    billing: RunningServer,
+    operator: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+    clock: FixedClock,
+) -> None:
+    clock.moment = OCTOBER
+    ada = await driver_with_card(billing, caplog, stripe_js, "ada@example.com")
+    await postpaid(operator, ada)
+    await priced_site(operator, "CP-FIX")
+    async with (
+        connected(billing, operator, AppStation16, "CP-FIX", "1.6") as station,
+        ada.client(billing) as ada_app,
+    ):
+        await charge(ada_app, station, 10, 0)
+        (issued,) = await cdrs_of(ada_app, 1)
+        clock.moment = MID_NOVEMBER
+        (october,) = (await run(operator, "2026-10"))["issued"]
+        assert (october["total_minor"], october["state"]) == (424, "paid")
+        corrected = f"/api/v1/cdrs/{issued['id']}/corrections"
+        await ok(operator.post(corrected, json={"remark": "same again"}), 201)
+        await cdrs_of(ada_app, 3)
+
+    clock.moment = DECEMBER
+    (november,) = (await run(operator, "2026-11"))["issued"]
+    assert sorted(line["incl_vat_minor"] for line in november["lines"]) == [-424, 424]
+    assert (november["total_minor"], november["state"], november["attempts"]) == (
+        0,
+        "nothing_due",
+        0,
+    )
+    invoices = billing.app.invoices
+    assert invoices is not None
+    stored = await invoices.store.get(november["number"])
+    assert stored is not None and stored.payment_reference is None  # Stripe never asked
+    assert [october["number"], november["number"]] == ["KW-2026-000001", "KW-2026-000002"]
