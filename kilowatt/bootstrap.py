@@ -18,14 +18,17 @@ import httpx
 from fastapi import FastAPI
 
 from kilowatt.adapters.clock import SystemClock
+from kilowatt.adapters.invoice_pdf import PdfInvoices
 from kilowatt.adapters.mail import LoggingMailer, SmtpMailer
 from kilowatt.adapters.memory_bus import InProcessEventPublisher
+from kilowatt.adapters.stripe_invoices import StripeInvoiceCharges
 from kilowatt.adapters.stripe_payments import StripePayments
 from kilowatt.adapters.stripe_subscriptions import StripeSubscriptions
 from kilowatt.adapters.webhook import HttpWebhookSender
 from kilowatt.api.app import create_api
 from kilowatt.config import Settings
 from kilowatt.domain.events import Event
+from kilowatt.domain.invoices import Party
 from kilowatt.domain.locations import UnknownStationPolicy
 from kilowatt.domain.payments import to_minor
 from kilowatt.ocpi.app import create_ocpi
@@ -44,6 +47,7 @@ from kilowatt.services.context import (
     StationPolicy,
 )
 from kilowatt.services.drivers import DriverContext, DriverPolicy
+from kilowatt.services.invoices import InvoiceContext, InvoicePolicy
 from kilowatt.services.local_lists import LocalListKeeper
 from kilowatt.services.monitoring import Monitor
 from kilowatt.services.payment_context import PaymentContext, PaymentPolicy
@@ -59,6 +63,7 @@ from kilowatt.services.subscriptions import SubscriptionContext
 from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
 from kilowatt.store.favourites import SqlFavourites
+from kilowatt.store.invoices import SqlInvoiceStore
 from kilowatt.store.payments import SqlPaymentStore
 from kilowatt.store.roaming import (
     SqlPartnerRegistry,
@@ -71,7 +76,14 @@ from kilowatt.store.subscriptions import SqlSubscriptionStore
 from kilowatt.web import LiveFeed, WebBackend, create_web
 from kilowatt.web.app import mail_link_routes
 
-__all__ = ["Kilowatt", "build", "emsp_session", "payments_session", "roaming_session"]
+__all__ = [
+    "Kilowatt",
+    "build",
+    "emsp_session",
+    "invoices_session",
+    "payments_session",
+    "roaming_session",
+]
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +107,7 @@ class Kilowatt:
     payment_follower: PaymentFollower | None = None
     payment_client: StripePayments | None = None
     drivers: DriverContext | None = None  # driver accounts and the driver app (issue 7)
+    invoices: InvoiceContext | None = None  # postpaid invoices, with payments (issue 7)
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
@@ -170,6 +183,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         drivers=drivers,
         payments_on=paying[0] if paying else None,
         subscriptions_on=_subscriptions(paying, store),
+        invoices_on=(invoicing := _invoices(settings, paying, store)),
     )
     _mount_web(app, settings, store, drivers, (events, gateway))
     for route in central.routes():
@@ -177,6 +191,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     kw = Kilowatt(settings, store, ctx, gateway, events, app, drivers=drivers)
     kw.payments, kw.payment_follower = (paying[0] if paying else None), follower
     kw.payment_client = paying[1] if paying else None
+    kw.invoices = invoicing
     _mount_ocpi(kw, peer_client)
     assert kw.roaming is not None
     authorizer.authorizers.append(RoamingAuthorizer(kw.roaming))  # after our own tokens
@@ -419,6 +434,46 @@ async def payments_session(settings: Settings) -> AsyncIterator[PaymentContext]:
         await kw.store.start(migrate=settings.migrate_on_start)
         try:
             yield kw.payments
+        finally:
+            await kw.payment_client.close()
+            await kw.store.close()
+    finally:
+        await kw.peer_client.aclose()
+
+
+# --- postpaid invoices (issue 7) ---
+
+
+def _invoices(
+    settings: Settings, paying: tuple[PaymentContext, StripePayments] | None, store: Store
+) -> InvoiceContext | None:
+    """Monthly invoices of postpaid drivers, charged on Stripe, whenever payments are on."""
+    if paying is None:
+        return None
+    address = tuple(line.strip() for line in settings.invoice_seller_address.split(";"))
+    seller = Party(
+        settings.invoice_seller_name, tuple(a for a in address if a), settings.invoice_seller_vat_id
+    )
+    return InvoiceContext(
+        paying[0],
+        SqlInvoiceStore(store.context, store.committer),
+        StripeInvoiceCharges(paying[1].client),
+        PdfInvoices(),
+        InvoicePolicy(settings.invoice_prefix, seller),
+    )
+
+
+@contextlib.asynccontextmanager
+async def invoices_session(settings: Settings) -> AsyncIterator[InvoiceContext]:
+    """The invoice services without serving (the CLI); LookupError when payments are off."""
+    kw = build(settings)
+    assert kw.peer_client is not None
+    try:
+        if kw.invoices is None or kw.payment_client is None:
+            raise LookupError("payments are off: set KILOWATT_STRIPE_SECRET_KEY")
+        await kw.store.start(migrate=settings.migrate_on_start)
+        try:
+            yield kw.invoices
         finally:
             await kw.payment_client.close()
             await kw.store.close()

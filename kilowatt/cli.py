@@ -11,12 +11,20 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from kilowatt.bootstrap import Kilowatt, build, emsp_session, payments_session, roaming_session
+from kilowatt.bootstrap import (
+    Kilowatt,
+    build,
+    emsp_session,
+    invoices_session,
+    payments_session,
+    roaming_session,
+)
 from kilowatt.config import Settings
-from kilowatt.domain.errors import NotFound
+from kilowatt.domain.errors import DomainError, NotFound
+from kilowatt.domain.invoices import Month
 from kilowatt.domain.roaming import Partner, PartnerFailed
 from kilowatt.domain.roaming_objects import ReceivedModule
-from kilowatt.services import payment_settlement, roaming, roaming_sync
+from kilowatt.services import invoices, payment_settlement, roaming, roaming_sync
 from kilowatt.services.demo import DemoDriver, seed_demo, seed_demo_driver
 from kilowatt.simulator import FleetConfig, FleetReport, run_fleet
 from kilowatt.store.database import upgrade_schema
@@ -285,3 +293,38 @@ def payments_reconcile() -> None:
         console.print(f"[red]{off}[/]")
         raise typer.Exit(1) from None
     console.print(f"{changed} payment(s) changed")
+
+
+# --- postpaid invoices (issue 7) ---
+
+invoicing = typer.Typer(help="Monthly invoices of postpaid drivers.")
+app.add_typer(invoicing, name="invoices")
+
+
+@invoicing.command("run")
+def invoices_run(
+    month: Annotated[str, typer.Option(help="The month to invoice, YYYY-MM (UTC).")],
+) -> None:
+    """Issue and charge the month's invoices (one per postpaid driver with CDRs); running a
+    month again issues nothing new."""
+
+    async def run() -> invoices.RunReport:
+        async with invoices_session(Settings()) as ictx:
+            return await invoices.run_month(Month.parse(month), ictx)
+
+    try:
+        report = asyncio.run(run())
+    except (LookupError, DomainError) as refused:
+        console.print(f"[red]{refused}[/]")
+        raise typer.Exit(1) from None
+    table = Table("number", "driver", "total (minor)", "state")
+    for invoice in report.issued:
+        table.add_row(invoice.number, invoice.driver_id, str(invoice.total_minor), invoice.state)
+    console.print(table)
+    console.print(
+        f"{len(report.issued)} invoice(s) issued for {report.month}; "
+        f"{report.already_invoiced} driver(s) invoiced before"
+    )
+    if report.failed_drivers:
+        console.print(f"[red]not invoiced (see the log): {', '.join(report.failed_drivers)}[/]")
+        raise typer.Exit(1)

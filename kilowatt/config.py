@@ -130,6 +130,15 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="First retry delay of a failed push; doubled per failure."
     )
     ocpi_push_max_attempts: int = Field(default=200, ge=1, description="Then a push is dropped.")
+    # --- postpaid invoices (issue 7) ---
+    invoice_prefix: str = Field(
+        default="KW", pattern=r"^[A-Z0-9]{1,8}$", description="Invoice numbers: KW-2026-000123."
+    )
+    invoice_seller_name: str = Field(default="Kilowatt", description="The seller on invoices.")
+    invoice_seller_address: str = Field(
+        default="", description="The seller's address on invoices; lines separated by ';'."
+    )
+    invoice_seller_vat_id: str | None = Field(default=None, description="The seller's VAT id.")
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Self:

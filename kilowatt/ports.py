@@ -17,6 +17,7 @@ from kilowatt.domain.availability import MaintenanceWindow, Period
 from kilowatt.domain.device_model import DeviceVariable, StationSelector
 from kilowatt.domain.drivers import Driver, DriverSecret
 from kilowatt.domain.events import Event
+from kilowatt.domain.invoices import Invoice, InvoiceRefund, Month
 from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.payments import Payment, PaymentRefund
@@ -1055,3 +1056,60 @@ class Favourites(Protocol):
         ...
 
     async def unstar(self, driver_id: str, location_id: str) -> None: ...
+
+
+# --- postpaid invoices (issue 7) ---
+
+__all__ += ["InvoiceCharges", "InvoiceDocuments", "InvoiceStore"]
+
+
+class InvoiceCharges(Protocol):
+    """Charging an invoice at the provider: one off-session payment, captured at once."""
+
+    async def charge(self, charge: PaymentHold) -> str:
+        """Charge ``amount_minor`` to the saved card now (confirm, off session); the payment's
+        reference. Raises PaymentDeclined (with the reason) when the card is refused or
+        needs the driver (3-D Secure)."""
+        ...
+
+
+class InvoiceStore(Protocol):
+    """Postpaid drivers and their invoices; each write durable when the call returns."""
+
+    async def set_postpaid(self, driver_id: str, since: datetime, set_by: str) -> None: ...
+    async def unset_postpaid(self, driver_id: str) -> None: ...
+    async def postpaid_since(self, driver_id: str) -> datetime | None: ...
+    async def postpaid_drivers(self) -> Sequence[tuple[str, datetime]]: ...
+    async def uninvoiced_cdrs(
+        self, driver_id: str, since: datetime, until: datetime
+    ) -> Sequence[CdrRecord]:
+        """The driver's CDRs issued in [since, until) on no invoice yet, but for those of
+        sessions paid by card holds (pay as you go)."""
+        ...
+
+    async def issue(self, invoice: Invoice, prefix: str) -> Invoice:
+        """Store the invoice with the next number of its year (gapless), its lines with it,
+        in one transaction; Conflict if it lost a race (a number, a CDR, the period)."""
+        ...
+
+    async def of_period(self, driver_id: str, period: Month) -> Invoice | None: ...
+    async def get(self, number: str) -> Invoice | None: ...
+    async def listed(
+        self, driver_id: str | None, period: Month | None, limit: int, offset: int
+    ) -> Sequence[Invoice]: ...
+    async def save_state(self, invoice: Invoice) -> None:
+        """Its payment state: state, attempts, reference, failure reason, paid at, refunded."""
+        ...
+
+    async def add_refund(self, refund: InvoiceRefund, invoice: Invoice) -> None:
+        """The refund and the invoice's refunded amount, together."""
+        ...
+
+    async def refund_by_key(self, idempotency_key: str) -> InvoiceRefund | None: ...
+    async def refunds(self, invoice_id: str) -> Sequence[InvoiceRefund]: ...
+
+
+class InvoiceDocuments(Protocol):
+    def pdf(self, invoice: Invoice) -> bytes:
+        """The invoice as a PDF document."""
+        ...

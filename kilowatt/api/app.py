@@ -23,6 +23,7 @@ from kilowatt.api.routes import (
     driver_tokens,
     evses,
     health,
+    invoices,
     local_lists,
     locations,
     maintenance,
@@ -53,6 +54,7 @@ from kilowatt.domain.roaming import PartnerFailed
 from kilowatt.ports import Queries, StationGateway
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.drivers import DriverContext
+from kilowatt.services.invoices import InvoiceContext
 from kilowatt.services.payment_context import PaymentContext
 from kilowatt.services.subscriptions import SubscriptionContext
 
@@ -81,6 +83,7 @@ def create_api(
     drivers: DriverContext | None = None,
     payments_on: PaymentContext | None = None,
     subscriptions_on: SubscriptionContext | None = None,
+    invoices_on: InvoiceContext | None = None,
 ) -> FastAPI:
     """The API; with ``drivers``, also the driver API (``/api/v1/driver``, driver sessions);
     with ``payments_on``, saved cards, holds at app starts, refunds and Stripe's webhook."""
@@ -126,6 +129,11 @@ def create_api(
         app.include_router(subscriptions.operator, prefix="/api/v1")
         if drivers is not None:
             app.include_router(subscriptions.driver, prefix="/api/v1")
+    if invoices_on is not None:  # postpaid invoices (issue 7)
+        app.state.invoices = invoices_on
+        app.include_router(invoices.operator, prefix="/api/v1")
+        if drivers is not None:
+            app.include_router(invoices.driver, prefix="/api/v1")
     return app
 
 

@@ -16,6 +16,7 @@ from kilowatt.ports import CdrFilter, CdrRecord, Queries, StationGateway
 from kilowatt.services import billing, remote_control
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.driver_tokens import app_token, tokens_of
+from kilowatt.services.invoices import InvoiceContext, is_postpaid
 from kilowatt.services.payment_context import PaymentContext
 from kilowatt.services.payments import start_paid as paid_start
 from kilowatt.services.remote_control import RemoteStart, RemoteStop
@@ -87,17 +88,19 @@ async def start_session(
     *,
     timeout_s: float,
     payments: PaymentContext | None = None,
+    invoicing: InvoiceContext | None = None,
 ) -> dict[str, Any]:
     """Ask the station to start with the driver's app token; returns the station's answer.
 
     The session appears among the driver's sessions once the station reports the start.
     With ``payments`` (Stripe configured), the driver's card is held first: a declined card
-    raises PaymentDeclined and the station is not asked.
+    raises PaymentDeclined and the station is not asked. A postpaid driver (``invoicing``)
+    is never held: their CDRs go on their monthly invoice.
     """
     await _require_evse(request, ctx)
     token = await app_token(driver_id, ctx)
     start = RemoteStart(token.uid, request.evse_id, id_token_type=_APP_TOKEN_TYPE)
-    if payments is not None:
+    if payments is not None and not (invoicing and await is_postpaid(driver_id, invoicing)):
         return await paid_start(
             driver_id, request.station_id, start, payments, gateway, timeout_s=timeout_s
         )

@@ -813,3 +813,75 @@ driver_favourites = Table(
     ),
     _utc("created_at", nullable=False),
 )
+
+
+# --- postpaid invoices (issue 7) ---
+# Drivers an operator made postpaid (their sessions start without a hold), their monthly
+# invoices (numbers gapless per year: the unique (year, sequence)), and the invoices' lines:
+# the CDR is the key, so a CDR is on one invoice at most.
+__all__ += ["invoice_lines", "invoice_refunds", "invoices", "postpaid_drivers"]
+
+postpaid_drivers = Table(
+    "postpaid_drivers",
+    metadata,
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), primary_key=True),
+    _utc("since", nullable=False),
+    Column("set_by", String(100), nullable=False),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("year", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("driver_id", String(36), ForeignKey("drivers.id"), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("currency", String(3), nullable=False),
+    _utc("issued_at", nullable=False),
+    Column("seller", JSON, nullable=False),
+    Column("buyer", JSON, nullable=False),
+    Column("subtotal_minor", BigInteger, nullable=False),
+    Column("vat_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("payment_reference", String(255)),
+    Column("failure_reason", String(500)),
+    _utc("paid_at"),
+    _utc("updated_at", nullable=False),
+    Column("refunded_minor", BigInteger, nullable=False),
+    UniqueConstraint("year", "sequence", name="uq_invoices_year_sequence"),
+    UniqueConstraint("driver_id", "period", name="uq_invoices_driver_period"),
+)
+
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    Column("cdr_id", String(39), ForeignKey("cdrs.id"), primary_key=True),
+    Column("invoice_id", String(36), ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("description", String(500), nullable=False),
+    _utc("started_at", nullable=False),
+    _utc("ended_at", nullable=False),
+    Column("energy_kwh", DecimalText(), nullable=False),
+    Column("vat_rate", DecimalText(), nullable=False),
+    Column("excl_vat_minor", BigInteger, nullable=False),
+    Column("vat_minor", BigInteger, nullable=False),
+    Column("credit", Boolean, nullable=False),
+    Index("ix_invoice_lines_invoice", "invoice_id", "position"),
+)
+
+invoice_refunds = Table(
+    "invoice_refunds",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("invoice_id", String(36), ForeignKey("invoices.id"), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("requested_by", String(100), nullable=False),
+    Column("reason", String(255)),
+    _utc("created_at", nullable=False),
+)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from kilowatt.api.deps import BackendDep, Limit, Offset
 from kilowatt.api.driver_deps import SignedInDriver
+from kilowatt.api.invoice_deps import MaybeInvoices
 from kilowatt.api.payment_deps import MaybePayments
 from kilowatt.api.schemas.drivers import DriverSessionStart
 from kilowatt.services import driver_sessions
@@ -34,11 +35,16 @@ async def get_session(
 
 @router.post("/sessions", status_code=202)
 async def start_session(
-    body: DriverSessionStart, driver: SignedInDriver, backend: BackendDep, pctx: MaybePayments
+    body: DriverSessionStart,
+    driver: SignedInDriver,
+    backend: BackendDep,
+    pctx: MaybePayments,
+    ictx: MaybeInvoices,
 ) -> dict[str, Any]:
     """Ask the station to start with your app token; the station's answer is returned and the
     session shows in ``GET /driver/sessions`` once the station reports it. With payments on,
-    your default card is held first: 402 with the reason if it is declined."""
+    your default card is held first: 402 with the reason if it is declined (not when you are
+    postpaid: then the session is on your monthly invoice)."""
     request = StartRequest(body.station_id, body.evse_id)
     return await driver_sessions.start_session(
         driver.id,
@@ -47,6 +53,7 @@ async def start_session(
         backend.gateway,
         timeout_s=backend.call_timeout_s,
         payments=pctx,
+        invoicing=ictx,
     )
 
 
