@@ -426,6 +426,14 @@ async def _pushing(kw: Kilowatt) -> AsyncIterator[None]:
 @contextlib.asynccontextmanager
 async def payments_session(settings: Settings) -> AsyncIterator[PaymentContext]:
     """The payment services without serving (the CLI); LookupError when payments are off."""
+    async with _with_payments(settings) as kw:
+        assert kw.payments is not None
+        yield kw.payments
+
+
+@contextlib.asynccontextmanager
+async def _with_payments(settings: Settings) -> AsyncIterator[Kilowatt]:
+    """Kilowatt built, its store started, without serving; LookupError without a Stripe key."""
     kw = build(settings)
     assert kw.peer_client is not None
     try:
@@ -433,7 +441,7 @@ async def payments_session(settings: Settings) -> AsyncIterator[PaymentContext]:
             raise LookupError("payments are off: set KILOWATT_STRIPE_SECRET_KEY")
         await kw.store.start(migrate=settings.migrate_on_start)
         try:
-            yield kw.payments
+            yield kw
         finally:
             await kw.payment_client.close()
             await kw.store.close()
@@ -466,16 +474,6 @@ def _invoices(
 @contextlib.asynccontextmanager
 async def invoices_session(settings: Settings) -> AsyncIterator[InvoiceContext]:
     """The invoice services without serving (the CLI); LookupError when payments are off."""
-    kw = build(settings)
-    assert kw.peer_client is not None
-    try:
-        if kw.invoices is None or kw.payment_client is None:
-            raise LookupError("payments are off: set KILOWATT_STRIPE_SECRET_KEY")
-        await kw.store.start(migrate=settings.migrate_on_start)
-        try:
-            yield kw.invoices
-        finally:
-            await kw.payment_client.close()
-            await kw.store.close()
-    finally:
-        await kw.peer_client.aclose()
+    async with _with_payments(settings) as kw:
+        assert kw.invoices is not None  # on whenever payments are
+        yield kw.invoices
