@@ -25,6 +25,7 @@ from kilowatt.api.app import create_api
 from kilowatt.config import Settings
 from kilowatt.domain.events import Event
 from kilowatt.domain.locations import UnknownStationPolicy
+from kilowatt.domain.roaming import PartyAddress
 from kilowatt.ocpi.app import create_ocpi
 from kilowatt.ocpi.client import HttpRoamingPeer
 from kilowatt.ocpi.cpo import locations as ocpi_locations
@@ -225,7 +226,7 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
         f"{base_url}/versions",
     )
     partners = SqlPartnerRegistry(store.context, store.committer)
-    peer = HttpRoamingPeer(client)
+    peer = HttpRoamingPeer(client, PartyAddress(us.country_code, us.party_id))
     kw.roaming = roaming.Roaming(partners, peer, kw.ctx.clock, us, events=kw.events)
     kw.peer_client = client
     policy = PushPolicy(

@@ -23,6 +23,7 @@ from kilowatt.domain.roaming import (
     Partner,
     PartnerFailed,
     PartnerRegistered,
+    PartyAddress,
     PartyRole,
 )
 from kilowatt.domain.tariff_json import timestamp_to_ocpi
@@ -208,6 +209,7 @@ class Pusher:
             url = partner.endpoint(module, InterfaceRole.RECEIVER)
             if url is not None:
                 push = OcpiPush(partner.id, key, method, url.rstrip("/") + path, text, now)
+                push = push.addressed(_addressee(partner, module, body))
                 pushes.append(dataclasses.replace(push, next_attempt_at=now))
         return pushes
 
@@ -278,3 +280,15 @@ def _receives(partner: Partner) -> bool:
 
 def _receives_tokens(partner: Partner) -> bool:
     return partner.registered and partner.acts_as(PartyRole.CPO)
+
+
+def _addressee(partner: Partner, module: str, body: Any) -> PartyAddress | None:
+    """The partner's party a push is to (routing headers): a session's or CDR's is the
+    eMSP party of its token when that party is theirs; tokens go to their CPO party,
+    everything else we push as CPO to their eMSP party."""
+    token = body.get("cdr_token") if isinstance(body, dict) else None
+    if module in ("sessions", "cdrs") and isinstance(token, dict):
+        owner = PartyAddress(str(token.get("country_code")), str(token.get("party_id")))
+        if partner.owns(owner):
+            return owner
+    return partner.party(PartyRole.CPO if module == "tokens" else PartyRole.EMSP)

@@ -19,6 +19,7 @@ from kilowatt.domain.roaming import (
     InterfaceRole,
     Partner,
     PartnerFailed,
+    PartyAddress,
     PartyRole,
 )
 from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule, SentCommand
@@ -90,18 +91,17 @@ async def start_session(sender: CommandSender, request: StartRequest) -> SentCom
         body["evse_uid"] = request.evse_uid
     if request.connector_id is not None:
         body["connector_id"] = request.connector_id
-    return await _send(sender, partner, "START_SESSION", body)
+    to = await _owner(sender, partner, ReceivedModule.LOCATIONS, request.location_id)
+    return await _send(sender, partner, "START_SESSION", body, to)
 
 
 async def stop_session(sender: CommandSender, partner_id: str, session_id: str) -> SentCommand:
     """Stop a session the partner told us about (its Sessions push or our pull)."""
     partner = await _cpo(sender, partner_id)
-    for role in partner.roles:
-        key = ObjectKey(role.country_code, role.party_id, session_id)
-        found = await sender.received.get(ReceivedModule.SESSIONS, key)
-        if found is not None and found.partner_id == partner.id:
-            return await _send(sender, partner, "STOP_SESSION", {"session_id": session_id})
-    raise NotFound(f"no session {session_id} from partner {partner_id}")
+    to = await _owner(sender, partner, ReceivedModule.SESSIONS, session_id)
+    if to is None:
+        raise NotFound(f"no session {session_id} from partner {partner_id}")
+    return await _send(sender, partner, "STOP_SESSION", {"session_id": session_id}, to)
 
 
 async def driver_start_session(
@@ -162,9 +162,27 @@ async def _cpo(sender: CommandSender, partner_id: str) -> Partner:
     return partner
 
 
+async def _owner(
+    sender: CommandSender, partner: Partner, module: ReceivedModule, object_id: str
+) -> PartyAddress | None:
+    """Which of the partner's parties sent us the location or session ``object_id``."""
+    for role in partner.roles:
+        key = ObjectKey(role.country_code, role.party_id, object_id)
+        found = await sender.received.get(module, key)
+        if found is not None and found.partner_id == partner.id:
+            return PartyAddress(role.country_code, role.party_id)
+    return None
+
+
 async def _send(
-    sender: CommandSender, partner: Partner, name: str, body: dict[str, Any]
+    sender: CommandSender,
+    partner: Partner,
+    name: str,
+    body: dict[str, Any],
+    to: PartyAddress | None,
 ) -> SentCommand:
+    """``to``: the partner's party the command is about (routing headers); their CPO
+    party when we know no better."""
     url = partner.endpoint("commands", InterfaceRole.RECEIVER)
     if url is None or partner.their_token is None:
         raise PartnerFailed(f"partner {partner.id} has no commands module", 3003)
@@ -175,7 +193,10 @@ async def _send(
     await sender.commands.save(sent)
     try:
         answer = await sender.roaming.peer.command(
-            f"{url.rstrip('/')}/{name}", partner.their_token, body
+            f"{url.rstrip('/')}/{name}",
+            partner.their_token,
+            body,
+            to or partner.party(PartyRole.CPO),
         )
     except PartnerFailed as failure:
         await _answered(sender, command_id, {"result": "FAILED", "message": str(failure)})
