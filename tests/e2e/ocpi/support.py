@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 from kilowatt.store.database import upgrade_schema
 from tests.conftest import RunningServer, settings_for
 from tests.e2e.ocpi.receiver import RECEIVER_TOKEN, OcpiReceiver
+from tests.support import eventually
 
 
 def token_header(token: str) -> dict[str, str]:
@@ -102,3 +104,36 @@ def ocpi_error(response: httpx.Response, http_status: int, status_code: int) -> 
     assert "data" not in envelope and "timestamp" in envelope
     message: str = envelope["status_message"]
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class RoamingPair:
+    """Two Kilowatts: ``cpo`` with a site, ``emsp`` registered at it as a partner."""
+
+    cpo: RunningServer
+    emsp: RunningServer
+    partner_id: str  # the CPO, as the eMSP knows it
+    location: dict[str, Any]  # the CPO's location, as pushed to the eMSP
+
+    @property
+    def evse_uid(self) -> str:
+        uid: str = self.location["evses"][0]["uid"]
+        return uid
+
+
+@contextlib.asynccontextmanager
+async def roaming_pair(cpo: RunningServer, tmp_path: Path) -> AsyncIterator[RoamingPair]:
+    """``cpo`` must have published a location (e.g. ``priced_site``) already."""
+    async with cpo.client() as cpo_api:
+        invitation = await invite(cpo_api)
+    async with partner_server(tmp_path, party_id="MSP") as emsp, emsp.client() as api:
+        body = {"versions_url": invitation["versions_url"], "token": invitation["token"]}
+        registered = await api.post("/api/v1/ocpi/partners/register", json=body)
+        assert registered.status_code == 201, registered.text
+
+        async def pushed() -> list[Any]:
+            listed: list[Any] = (await api.get("/api/v1/ocpi/partner-locations")).json()
+            return listed
+
+        (listed,) = await eventually(pushed, bool, timeout_s=10)
+        yield RoamingPair(cpo, emsp, registered.json()["id"], listed["location"])
