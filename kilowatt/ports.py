@@ -928,6 +928,19 @@ class ReceivedObjects(Protocol):
         ``published_only``: locations with ``publish`` true."""
         ...
 
+    async def of_tokens(
+        self,
+        module: ReceivedModule,
+        token_uids: Sequence[str],
+        *,
+        limit: int,
+        offset: int,
+        object_id: str | None = None,
+    ) -> OcpiPage[ReceivedObject]:
+        """Sessions or CDRs whose ``cdr_token`` is one of ``token_uids`` (only ``object_id``
+        when given), the most recently updated first."""
+        ...
+
 
 class SentCommands(Protocol):
     """Commands we sent to partner CPOs, with their answers; each save durable on return."""

@@ -18,6 +18,7 @@ from kilowatt.api.routes import (
     commands,
     device_model,
     driver_accounts,
+    driver_roaming,
     driver_sessions,
     driver_tokens,
     evses,
@@ -104,6 +105,8 @@ def create_api(
         for module in (driver_accounts, driver_tokens, driver_sessions):
             app.include_router(module.router, prefix="/api/v1")
     app.include_router(roaming_routes.router, prefix="/api/v1", dependencies=secured)  # issue 6
+    if drivers is not None:  # issue 6: drivers charging at partner CPOs
+        app.include_router(driver_roaming.router, prefix="/api/v1")
     return app
 
 

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from kilowatt.api.schemas.base import Input
 from kilowatt.domain.roaming import Partner
-from kilowatt.domain.roaming_objects import SentCommand
+from kilowatt.domain.roaming_objects import ReceivedObject, SentCommand
 from kilowatt.services.roaming_sync import SyncCount
 
 __all__ = [
@@ -135,6 +136,34 @@ class UnlockConnector(BaseModel):
     location_id: str = Field(max_length=36)
     evse_uid: str = Field(max_length=36)
     connector_id: str = Field(max_length=36)
+
+
+class DriverRoamingStart(Input):
+    """Start charging at a partner CPO's location with your app token."""
+
+    partner_id: str
+    location_id: str = Field(max_length=36)
+    evse_uid: str | None = Field(default=None, max_length=36)
+    connector_id: str | None = Field(default=None, max_length=36)
+
+
+class ReceivedPublic(BaseModel):
+    """A session or CDR a partner CPO sent us, as its OCPI object."""
+
+    partner_id: str
+    country_code: str
+    party_id: str
+    object: dict[str, Any] = Field(description="The OCPI Session or CDR as the CPO sent it")
+
+    @classmethod
+    def of(cls, item: ReceivedObject) -> ReceivedPublic:
+        key = item.key
+        return cls(
+            partner_id=item.partner_id,
+            country_code=key.country_code,
+            party_id=key.party_id,
+            object=item.body,
+        )
 
 
 class CommandPublic(BaseModel):
