@@ -257,6 +257,7 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
     pusher.locations = functools.partial(ocpi_locations.published_locations, backend)
     pusher.location = functools.partial(ocpi_locations.location_object_of, backend)
     pusher.tokens = functools.partial(roaming_driver_tokens.all_driver_tokens, reads)
+    pusher.reads = reads
     kw.app.state.roaming = kw.roaming
     kw.app.state.roaming_sender = kw.sender
     kw.app.mount("/ocpi", create_ocpi(backend))

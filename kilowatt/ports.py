@@ -897,6 +897,10 @@ class PushOutbox(Protocol):
         ...
 
     async def save(self, push: OcpiPush) -> None: ...
+    async def latest(self, partner_id: str, object_keys: Sequence[str]) -> Mapping[str, datetime]:
+        """When the newest push of each of ``object_keys`` to the partner was staged (keys
+        never pushed are left out)."""
+        ...
 
 
 class RoamingReservations(Protocol):

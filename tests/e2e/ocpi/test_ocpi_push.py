@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 
 from ocpp.v16 import call
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import RunningServer
 from tests.e2e.ocpi.receiver import RECEIVER_TOKEN, OcpiReceiver, Received
@@ -105,6 +107,69 @@ async def test_an_operators_change_to_a_location_or_its_evses_is_put_to_partners
     first, second = (r.body for r in got)
     assert (first["name"], len(first["evses"])) == ("Depot Noord", 1)
     assert (second["name"], len(second["evses"])) == ("Depot Noord", 2)
+
+
+async def lose_staged_pushes(database_url: str) -> int:
+    """What a crash between a change's commit and its staging leaves: no outbox rows for the
+    sessions and CDRs (here the pending ones, removed)."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            lost = await connection.execute(text(_LOST))
+    finally:
+        await engine.dispose()
+    return lost.rowcount
+
+
+async def staged_count(database_url: str) -> int:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            count = await connection.scalar(text(_STAGED))
+    finally:
+        await engine.dispose()
+    return int(count or 0)
+
+
+_MODULES = "(object_key LIKE 'session:%' OR object_key LIKE 'cdr:%')"
+_LOST = f"DELETE FROM ocpi_pushes WHERE {_MODULES} AND delivered_at IS NULL"
+_STAGED = f"SELECT count(*) FROM ocpi_pushes WHERE {_MODULES}"
+
+
+async def test_sessions_and_cdrs_whose_pushes_a_crash_lost_are_pushed_after_the_restart(
+    fast_server: RunningServer, receiver: OcpiReceiver, database_url: str
+) -> None:
+    async with fast_server.client() as api:
+        await priced_site(api, "CP-P4")
+    await register(fast_server, receiver)
+    await eventually(lambda: _async(list(receiver.received)), bool, timeout_s=10)
+    await receiver.stop()
+    async with station_16(fast_server.ocpp_url, "CP-P4") as cp:
+        await charge_16(cp, TAG, 10)
+
+    async def cdr_staged() -> int:
+        return await staged_count(database_url)
+
+    await eventually(cdr_staged, lambda n: n == 3, timeout_s=10)  # two session PUTs, a CDR
+    await fast_server.stop()
+    assert await lose_staged_pushes(database_url) == 3  # the crash
+    await fast_server.start()
+    await receiver.start()
+
+    def both(received: list[Received]) -> bool:
+        return any(r.path == "cdrs" for r in received) and any(
+            r.path.startswith("sessions/") for r in received
+        )
+
+    got = await eventually(lambda: _async(list(receiver.received)), both, timeout_s=10)
+    (session,) = [r for r in got if r.path.startswith("sessions/")]  # as it stands now
+    (cdr,) = [r for r in got if r.path == "cdrs"]
+    assert (session.method, session.body["status"]) == ("PUT", "COMPLETED")
+    assert (cdr.method, cdr.body["session_id"]) == ("POST", session.body["id"])
+
+    staged = await staged_count(database_url)
+    await fast_server.restart()  # nothing was lost this time: nothing is staged again
+    assert await staged_count(database_url) == staged == 2
 
 
 async def _async(value: list[Received]) -> list[Received]:
