@@ -5,7 +5,7 @@ PUT, a CDR POSTed, a token PUT. A partner that is down gets everything later, in
 exponential backoff before anything newer for that object.
 
 The outbox row is written right after the change is committed, not in its transaction: at
-start, ``catch_up`` re-stages the session and CDR pushes a crash in between lost."""
+start, ``catch_up`` re-stages the session, CDR and token pushes a crash in between lost."""
 
 from __future__ import annotations
 
@@ -269,29 +269,34 @@ class Pusher:
 
     async def catch_up(self) -> int:
         """Re-stage the pushes a crash between a change's commit and its staging lost: each
-        session or CDR changed within ``catch_up_s`` (and since the partner registered)
-        whose latest push to a partner is missing, or for a session older than the change.
-        Returns how many pushes were staged."""
-        partners = [p for p in await self._roaming.partners.all() if _receives(p)]
+        session, CDR or driver token changed within ``catch_up_s`` (and since the partner
+        registered) whose latest push to a partner is missing, or older than the change
+        (a CDR is POSTed once). Returns how many pushes were staged."""
+        partners = [p for p in await self._roaming.partners.all() if _receives_any(p)]
         if self.reads is None or not partners:
             return 0
         since = self._ctx.clock.now() - timedelta(seconds=self._policy.catch_up_s)
-        changes = await self._changes(self.reads, UpdatedWindow(since, None))
+        window = UpdatedWindow(since, None)
+        changes = [
+            *await self._session_changes(self.reads, window),
+            *await self._cdr_changes(self.reads, window),
+            *await self._token_changes(self.reads, window),
+        ]
         pushes: list[OcpiPush] = []
         for partner in partners:
             latest = await self._outbox.latest(partner.id, [c.key for c in changes])
             for c in changes:
                 pushed_at = latest.get(c.key)
                 missed = pushed_at is None or (not c.once and pushed_at < c.changed_at)
-                if missed and c.changed_at >= partner.created_at:
+                if missed and c.changed_at >= partner.created_at and _wants(partner, c.module):
                     pushes += self._each([partner], c.module, c.key, c.method, c.path, c.body)
         await self._stage(pushes)
         if pushes:
             log.warning("OCPI catch-up: %d pushes lost before a restart staged again", len(pushes))
         return len(pushes)
 
-    async def _changes(self, reads: RoamingReads, window: UpdatedWindow) -> list[_Change]:
-        """Sessions (as they stand now) and CDRs updated in ``window``, page by page."""
+    async def _session_changes(self, reads: RoamingReads, window: UpdatedWindow) -> list[_Change]:
+        """Sessions updated in ``window``, as they stand now."""
         us, changes, offset = self._roaming.us, [], 0
         while page := (await reads.session_keys(window, limit=100, offset=offset)).items:
             for station_id, transaction_id in page:
@@ -301,13 +306,29 @@ class Pusher:
                 key = f"session:{body['id']}"
                 changes.append(_Change("sessions", key, "PUT", path, body, changed, once=False))
             offset += len(page)
-        offset = 0
-        while cdrs := (await reads.cdr_bodies(window, limit=100, offset=offset)).items:
+        return changes
+
+    async def _cdr_changes(self, reads: RoamingReads, window: UpdatedWindow) -> list[_Change]:
+        changes: list[_Change] = []
+        while cdrs := (await reads.cdr_bodies(window, limit=100, offset=len(changes))).items:
             for cdr in cdrs:
                 changed = as_timestamp(cdr["last_updated"], "last_updated")
                 key = f"cdr:{cdr['id']}"
                 changes.append(_Change("cdrs", key, "POST", "", dict(cdr), changed, once=True))
-            offset += len(cdrs)
+        return changes
+
+    async def _token_changes(self, reads: RoamingReads, window: UpdatedWindow) -> list[_Change]:
+        """Our drivers' tokens updated in ``window`` (for partner CPOs)."""
+        changes: list[_Change] = []
+        while tokens := (
+            await reads.driver_token_page(window, limit=100, offset=len(changes))
+        ).items:
+            for token in tokens:
+                body = token_object(token)
+                path = f"/{body['country_code']}/{body['party_id']}/{token.uid}?type={body['type']}"
+                changed = as_timestamp(body["last_updated"], "last_updated")
+                key = f"token:{token.uid}"
+                changes.append(_Change("tokens", key, "PUT", path, body, changed, once=False))
         return changes
 
     @contextlib.asynccontextmanager
@@ -346,6 +367,15 @@ def _receives(partner: Partner) -> bool:
 
 def _receives_tokens(partner: Partner) -> bool:
     return partner.registered and partner.acts_as(PartyRole.CPO)
+
+
+def _receives_any(partner: Partner) -> bool:
+    return _receives(partner) or _receives_tokens(partner)
+
+
+def _wants(partner: Partner, module: str) -> bool:
+    """Tokens go to partner CPOs, everything else we push to partner eMSPs."""
+    return _receives_tokens(partner) if module == "tokens" else _receives(partner)
 
 
 def _addressee(partner: Partner, module: str, body: Any) -> PartyAddress | None:

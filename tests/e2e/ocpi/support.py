@@ -68,11 +68,13 @@ async def register_partner(server: RunningServer, partner: RunningServer) -> str
     return token
 
 
-async def register(server: RunningServer, receiver: OcpiReceiver) -> str:
-    """The receiver registers with ``server``; returns its token C."""
+async def register(
+    server: RunningServer, receiver: OcpiReceiver, role_name: str = "EMSP", party_id: str = "MSP"
+) -> str:
+    """The receiver registers with ``server`` (as an eMSP unless told); returns its token C."""
     async with server.client() as api:
         token_a = (await invite(api))["token"]
-    role = {"role": "EMSP", "country_code": "DE", "party_id": "MSP"}
+    role = {"role": role_name, "country_code": "DE", "party_id": party_id}
     body = {"token": RECEIVER_TOKEN, "url": receiver.versions_url, "roles": [role]}
     async with httpx.AsyncClient(timeout=10) as client:
         url = f"{server.base_url}/ocpi/2.2.1/credentials"
