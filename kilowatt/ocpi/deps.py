@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from kilowatt.domain.roaming import Partner, PartyAddress
+from kilowatt.domain.roaming import Partner, PartyAddress, PartyRole
 from kilowatt.ocpi.envelope import OcpiError
 from kilowatt.ocpi.mapping import Party
 from kilowatt.ports import Queries, ReceivedObjects, RoamingReads, StationGateway
@@ -104,9 +104,11 @@ def routed_party(request: Request, side: str) -> PartyAddress | None:
 
 def _check_route(request: Request, caller: Partner, backend: OcpiBackend) -> None:
     """Message routing (transport_and_format): a request that names its parties must come
-    from one of the caller's parties and be to us; without the headers it is peer to peer."""
+    from one of the caller's parties (any party when the caller is a hub, which forwards
+    others' requests) and be to us; without the headers it is peer to peer."""
     sender, to = routed_party(request, "from"), routed_party(request, "to")
-    if sender is not None and not caller.owns(sender):
+    hub = caller.acts_as(PartyRole.HUB)
+    if sender is not None and not hub and not caller.owns(sender):
         message = f"OCPI-from {sender.country_code}/{sender.party_id} is not a party of yours"
         raise OcpiError(400, 2001, message)
     us = PartyAddress(backend.party.country_code, backend.party.party_id)

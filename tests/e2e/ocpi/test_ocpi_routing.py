@@ -114,3 +114,18 @@ async def test_a_request_from_someone_elses_party_or_to_another_is_refused_with_
     envelope: dict[str, Any] = answer.json()
     assert (answer.status_code, envelope["status_code"]) == (400, 2001)
     assert complaint in envelope["status_message"]
+
+
+async def test_a_hub_forwards_requests_from_parties_that_are_not_its_own(
+    server: RunningServer, receiver: OcpiReceiver
+) -> None:
+    token = await register(server, receiver, role_name="HUB", party_id="HUB")
+    headers = token_header(token) | routed(("FR", "XYZ"), ("NL", "KWT"))
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as client:
+        answer = await client.get(LOCATIONS, headers=headers)
+        elsewhere = await client.get(
+            LOCATIONS, headers=token_header(token) | routed(("FR", "XYZ"), ("BE", "OTH"))
+        )
+    assert answer.json()["status_code"] == 1000
+    assert answer.headers["OCPI-to-party-id"] == "XYZ"
+    assert (elsewhere.status_code, elsewhere.json()["status_code"]) == (400, 2001)
