@@ -31,6 +31,7 @@ from kilowatt.domain.events import Event
 from kilowatt.domain.invoices import Party
 from kilowatt.domain.locations import UnknownStationPolicy
 from kilowatt.domain.payments import to_minor
+from kilowatt.domain.roaming import PartyAddress
 from kilowatt.ocpi.app import create_ocpi
 from kilowatt.ocpi.client import HttpRoamingPeer
 from kilowatt.ocpi.cpo import locations as ocpi_locations
@@ -351,7 +352,7 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
         f"{base_url}/versions",
     )
     partners = SqlPartnerRegistry(store.context, store.committer)
-    peer = HttpRoamingPeer(client)
+    peer = HttpRoamingPeer(client, PartyAddress(us.country_code, us.party_id))
     kw.roaming = roaming.Roaming(partners, peer, kw.ctx.clock, us, events=kw.events)
     kw.peer_client = client
     policy = PushPolicy(
@@ -382,6 +383,7 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
     pusher.locations = functools.partial(ocpi_locations.published_locations, backend)
     pusher.location = functools.partial(ocpi_locations.location_object_of, backend)
     pusher.tokens = functools.partial(roaming_driver_tokens.all_driver_tokens, reads)
+    pusher.reads = reads
     kw.app.state.roaming = kw.roaming
     kw.app.state.roaming_sender = kw.sender
     kw.app.mount("/ocpi", create_ocpi(backend))

@@ -6,6 +6,7 @@ the in-process station gateway, the system clock).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,7 @@ from kilowatt.domain.locations import ChargingStation, Location
 from kilowatt.domain.payments import Payment, PaymentRefund
 from kilowatt.domain.remote_starts import RemoteStartRecord
 from kilowatt.domain.reservations import Reservation
-from kilowatt.domain.roaming import Endpoint, Partner
+from kilowatt.domain.roaming import Endpoint, Partner, PartyAddress
 from kilowatt.domain.roaming_objects import (
     ObjectKey,
     ReceivedModule,
@@ -778,7 +779,10 @@ class PartnerRegistry(Protocol):
 
 
 class RoamingPeer(Protocol):
-    """Calls to a partner's OCPI API (``token`` is the one they gave us, sent base64)."""
+    """Calls to a partner's OCPI API (``token`` is the one they gave us, sent base64).
+
+    Calls to functional modules carry the routing headers: from us, to ``to`` (the push's
+    ``to``) when known; configuration modules (versions, credentials) never do."""
 
     async def versions(self, url: str, token: str) -> Sequence[Mapping[str, Any]]:
         """Their ``/versions`` list: [{"version": "2.2.1", "url": ...}]."""
@@ -799,15 +803,19 @@ class RoamingPeer(Protocol):
         """Send one outbox entry to its receiver; raises ``PartnerFailed`` unless accepted."""
         ...
 
-    async def authorize(self, url: str, token: str, token_type: str) -> Mapping[str, Any] | None:
+    async def authorize(
+        self, url: str, token: str, token_type: str, to: PartyAddress | None
+    ) -> Mapping[str, Any] | None:
         """Real-time authorization: their AuthorizationInfo, or None for an unknown token."""
         ...
 
-    async def page(self, url: str, token: str) -> PulledPage:
+    async def page(self, url: str, token: str, to: PartyAddress | None) -> PulledPage:
         """One page of a Sender's list; ``url`` carries the query (offset, limit, date_from)."""
         ...
 
-    async def command(self, url: str, token: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+    async def command(
+        self, url: str, token: str, body: Mapping[str, Any], to: PartyAddress | None
+    ) -> Mapping[str, Any]:
         """POST a command to their Commands receiver; their CommandResponse comes back."""
         ...
 
@@ -878,6 +886,20 @@ class OcpiPush:
     next_attempt_at: datetime | None = None  # None: delivered or given up
     delivered_at: datetime | None = None
     last_error: str | None = None
+    to_country_code: str | None = None  # the partner's party it is for (routing headers)
+    to_party_id: str | None = None
+
+    @property
+    def to(self) -> PartyAddress | None:
+        if self.to_country_code is None or self.to_party_id is None:
+            return None
+        return PartyAddress(self.to_country_code, self.to_party_id)
+
+    def addressed(self, to: PartyAddress | None) -> OcpiPush:
+        """The same push, for the partner's party ``to`` (None: open routing)."""
+        if to is None:
+            return self
+        return dataclasses.replace(self, to_country_code=to.country_code, to_party_id=to.party_id)
 
 
 class PushOutbox(Protocol):
@@ -889,6 +911,10 @@ class PushOutbox(Protocol):
         ...
 
     async def save(self, push: OcpiPush) -> None: ...
+    async def latest(self, partner_id: str, object_keys: Sequence[str]) -> Mapping[str, datetime]:
+        """When the newest push of each of ``object_keys`` to the partner was staged (keys
+        never pushed are left out)."""
+        ...
 
 
 class RoamingReservations(Protocol):
@@ -918,6 +944,19 @@ class ReceivedObjects(Protocol):
     ) -> OcpiPage[ReceivedObject]:
         """Ordered by country code, party id and id; all partners' when ``partner_id`` is None;
         ``published_only``: locations with ``publish`` true."""
+        ...
+
+    async def of_tokens(
+        self,
+        module: ReceivedModule,
+        token_uids: Sequence[str],
+        *,
+        limit: int,
+        offset: int,
+        object_id: str | None = None,
+    ) -> OcpiPage[ReceivedObject]:
+        """Sessions or CDRs whose ``cdr_token`` is one of ``token_uids`` (only ``object_id``
+        when given), the most recently updated first."""
         ...
 
 

@@ -19,6 +19,7 @@ from kilowatt.api.routes import (
     device_model,
     driver_accounts,
     driver_payments,
+    driver_roaming,
     driver_sessions,
     driver_tokens,
     evses,
@@ -134,6 +135,8 @@ def create_api(
         app.include_router(invoices.operator, prefix="/api/v1")
         if drivers is not None:
             app.include_router(invoices.driver, prefix="/api/v1")
+    if drivers is not None:  # issue 6: drivers charging at partner CPOs
+        app.include_router(driver_roaming.router, prefix="/api/v1")
     return app
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "PartnerRegistered",
     "PartnerRole",
     "PartnerStatus",
+    "PartyAddress",
     "PartyRole",
     "UnknownLocation",
     "parse_roles",
@@ -84,6 +85,21 @@ class Endpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class PartyAddress:
+    """The country code and party id naming one OCPI party, as in the routing headers
+    (OCPI-to-/OCPI-from-country-code and -party-id); compared case-insensitively (CiString)."""
+
+    country_code: str
+    party_id: str
+
+    def same(self, other: PartyAddress) -> bool:
+        return (self.country_code.upper(), self.party_id.upper()) == (
+            other.country_code.upper(),
+            other.party_id.upper(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class PartnerRole:
     """One party the partner's platform acts as (OCPI CredentialsRole)."""
 
@@ -119,6 +135,15 @@ class Partner:
 
     def acts_as(self, role: PartyRole) -> bool:
         return any(r.role is role for r in self.roles)
+
+    def party(self, role: PartyRole) -> PartyAddress | None:
+        """Their first party in ``role``: whom a request to that role's modules is to."""
+        found = (PartyAddress(r.country_code, r.party_id) for r in self.roles if r.role is role)
+        return next(found, None)
+
+    def owns(self, address: PartyAddress) -> bool:
+        """Whether ``address`` names one of their parties (in any role)."""
+        return any(address.same(PartyAddress(r.country_code, r.party_id)) for r in self.roles)
 
     def register(self, handshake: Handshake, our_token_digest: str, now: datetime) -> None:
         self.status = PartnerStatus.REGISTERED

@@ -76,7 +76,7 @@ class SentCommand:
 
     id: str
     partner_id: str
-    command: str  # START_SESSION, STOP_SESSION
+    command: str  # an OCPI CommandType: START_SESSION, RESERVE_NOW, UNLOCK_CONNECTOR...
     request: dict[str, Any]
     created_at: datetime
     updated_at: datetime

@@ -15,10 +15,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from kilowatt.domain.errors import AccessDenied, DomainError, InvalidValue, NotFound, UnknownToken
-from kilowatt.domain.roaming import OCPI_VERSION, PartnerFailed, UnknownLocation
+from kilowatt.domain.roaming import OCPI_VERSION, PartnerFailed, PartyAddress, UnknownLocation
 from kilowatt.ocpi import credentials, emsp
+from kilowatt.ocpi.client import routing_headers
 from kilowatt.ocpi.cpo import cdrs, commands, locations, sessions, tariffs, tokens
-from kilowatt.ocpi.deps import OcpiBackend
+from kilowatt.ocpi.deps import OcpiBackend, routed_party
 from kilowatt.ocpi.envelope import OcpiError, envelope
 from kilowatt.services.roaming import Registration
 
@@ -50,10 +51,19 @@ def create_ocpi(backend: OcpiBackend) -> FastAPI:
 async def _request_ids(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    """X-Request-ID and X-Correlation-ID go back as sent (made up when missing)."""
+    """X-Request-ID and X-Correlation-ID go back as sent (made up when missing); a request
+    that named its party gets the routing headers of a direct response (from us, to it)."""
     response = await call_next(request)
     for name in _ECHOED:
         response.headers[name] = request.headers.get(name) or str(uuid.uuid4())
+    try:
+        sender = routed_party(request, "from")
+    except OcpiError:
+        sender = None
+    if sender is not None:
+        party = request.app.state.ocpi.party
+        routing = routing_headers(PartyAddress(party.country_code, party.party_id), sender)
+        response.headers.update(routing)
     return response
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from kilowatt.domain.roaming import Endpoint, InterfaceRole, PartnerFailed
+from kilowatt.domain.roaming import Endpoint, InterfaceRole, PartnerFailed, PartyAddress
 from kilowatt.ports import OcpiPush, PulledPage
 
-__all__ = ["HttpRoamingPeer", "UnknownAtPartner", "authorization_header"]
+__all__ = ["HttpRoamingPeer", "UnknownAtPartner", "authorization_header", "routing_headers"]
 
 
 class UnknownAtPartner(PartnerFailed):
@@ -29,9 +29,24 @@ def authorization_header(token: str) -> str:
     return "Token " + base64.b64encode(token.encode()).decode()
 
 
+def routing_headers(sender: PartyAddress, to: PartyAddress | None) -> dict[str, str]:
+    """OCPI 2.2.1 message routing: from ``sender``, and to ``to`` when known (an open routing
+    request leaves the OCPI-to- headers out)."""
+    headers = {
+        "OCPI-from-country-code": sender.country_code,
+        "OCPI-from-party-id": sender.party_id,
+    }
+    if to is not None:
+        headers |= {"OCPI-to-country-code": to.country_code, "OCPI-to-party-id": to.party_id}
+    return headers
+
+
 class HttpRoamingPeer:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    """``us`` is the party our requests to functional modules come from."""
+
+    def __init__(self, client: httpx.AsyncClient, us: PartyAddress) -> None:
         self._client = client
+        self._us = us
 
     async def versions(self, url: str, token: str) -> Sequence[Mapping[str, Any]]:
         data = await self._call("GET", url, token)
@@ -61,26 +76,34 @@ class HttpRoamingPeer:
         await self._call("DELETE", url, token)
 
     async def push(self, push: OcpiPush, token: str) -> None:
-        await self._call(push.method, push.url, token, json.loads(push.body))
+        routing = routing_headers(self._us, push.to)
+        await self._call(push.method, push.url, token, json.loads(push.body), routing=routing)
 
-    async def authorize(self, url: str, token: str, token_type: str) -> Mapping[str, Any] | None:
+    async def authorize(
+        self, url: str, token: str, token_type: str, to: PartyAddress | None
+    ) -> Mapping[str, Any] | None:
+        params, routing = {"type": token_type}, routing_headers(self._us, to)
         try:
-            info = _single(await self._call("POST", url, token, params={"type": token_type}))
+            info = _single(await self._call("POST", url, token, params=params, routing=routing))
         except UnknownAtPartner:
             return None
         if not isinstance(info, dict):
             raise PartnerFailed(f"{url} answered without AuthorizationInfo")
         return info
 
-    async def page(self, url: str, token: str) -> PulledPage:
-        response, data = await self._exchange("GET", url, token)
+    async def page(self, url: str, token: str, to: PartyAddress | None) -> PulledPage:
+        routing = routing_headers(self._us, to)
+        response, data = await self._exchange("GET", url, token, routing=routing)
         if not isinstance(data, list):
             raise PartnerFailed(f"GET {url} did not answer with a list")
         next_url = response.links.get("next", {}).get("url")
         return PulledPage(data, next_url)
 
-    async def command(self, url: str, token: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
-        answer = _single(await self._call("POST", url, token, body))
+    async def command(
+        self, url: str, token: str, body: Mapping[str, Any], to: PartyAddress | None
+    ) -> Mapping[str, Any]:
+        routing = routing_headers(self._us, to)
+        answer = _single(await self._call("POST", url, token, body, routing=routing))
         if not isinstance(answer, dict) or not isinstance(answer.get("result"), str):
             raise PartnerFailed(f"{url} answered without a CommandResponse")
         return answer
@@ -92,8 +115,9 @@ class HttpRoamingPeer:
         token: str,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
+        routing: Mapping[str, str] | None = None,
     ) -> Any:
-        return (await self._exchange(method, url, token, body, params))[1]
+        return (await self._exchange(method, url, token, body, params, routing))[1]
 
     async def _exchange(
         self,
@@ -102,11 +126,13 @@ class HttpRoamingPeer:
         token: str,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
+        routing: Mapping[str, str] | None = None,
     ) -> tuple[httpx.Response, Any]:
         headers = {
             "Authorization": authorization_header(token),
             "X-Request-ID": str(uuid.uuid4()),
             "X-Correlation-ID": str(uuid.uuid4()),
+            **(routing or {}),
         }
         try:
             response = await self._client.request(

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from kilowatt.domain.roaming import Partner
+from kilowatt.domain.roaming import Partner, PartyAddress, PartyRole
 from kilowatt.ocpi.envelope import OcpiError
 from kilowatt.ocpi.mapping import Party
 from kilowatt.ports import Queries, ReceivedObjects, RoamingReads, StationGateway
@@ -23,6 +23,7 @@ __all__ = [
     "OcpiBackend",
     "OcpiBackendDep",
     "RegisteredDep",
+    "routed_party",
     "token_candidates",
 ]
 
@@ -81,10 +82,38 @@ CallerDep = Annotated[Partner, Depends(_caller)]
 """Any partner with a valid token: token A of an invitation, or a registered partner's."""
 
 
-async def _registered(caller: CallerDep) -> Partner:
+async def _registered(request: Request, caller: CallerDep, backend: OcpiBackendDep) -> Partner:
     if not caller.registered:
         raise OcpiError(401, 2000, "this token only serves to register (credentials POST)")
+    _check_route(request, caller, backend)
     return caller
+
+
+def routed_party(request: Request, side: str) -> PartyAddress | None:
+    """The party in the OCPI-``side``-country-code/-party-id headers (side: from, to), None
+    when both are absent (peer to peer); one without the other is a 2001."""
+    country = request.headers.get(f"OCPI-{side}-country-code")
+    party_id = request.headers.get(f"OCPI-{side}-party-id")
+    if country is None and party_id is None:
+        return None
+    if not country or not party_id:
+        message = f"OCPI-{side}-country-code and OCPI-{side}-party-id go together"
+        raise OcpiError(400, 2001, message)
+    return PartyAddress(country.strip(), party_id.strip())
+
+
+def _check_route(request: Request, caller: Partner, backend: OcpiBackend) -> None:
+    """Message routing (transport_and_format): a request that names its parties must come
+    from one of the caller's parties (any party when the caller is a hub, which forwards
+    others' requests) and be to us; without the headers it is peer to peer."""
+    sender, to = routed_party(request, "from"), routed_party(request, "to")
+    hub = caller.acts_as(PartyRole.HUB)
+    if sender is not None and not hub and not caller.owns(sender):
+        message = f"OCPI-from {sender.country_code}/{sender.party_id} is not a party of yours"
+        raise OcpiError(400, 2001, message)
+    us = PartyAddress(backend.party.country_code, backend.party.party_id)
+    if to is not None and not to.same(us):
+        raise OcpiError(400, 2001, f"OCPI-to {to.country_code}/{to.party_id} is not us")
 
 
 RegisteredDep = Annotated[Partner, Depends(_registered)]

@@ -24,6 +24,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from kilowatt.domain import events
 from kilowatt.domain.drivers import (
     Driver,
     DriverSecret,
@@ -101,8 +102,10 @@ async def sign_up(form: SignUp, dctx: DriverContext) -> Driver:
         app_token = _app_token(driver, ctx)
         uow.tokens.add(app_token)
         uow.drivers.link_token(driver.id, app_token.uid, now)
+        uow.record(events.TokenChanged(app_token.uid))  # roaming partners get the app token
         link = _new_secret(uow, driver, SecretPurpose.VERIFY_EMAIL, dctx)
         await uow.commit()
+    await ctx.events.publish(uow.collect_events())
     await _mail_link(driver, "Verify your email address", f"driver/verify-email?token={link}", dctx)
     return driver
 

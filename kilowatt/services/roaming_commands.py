@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kilowatt.domain.errors import InvalidValue, StationTimeout, StationUnavailable
-from kilowatt.domain.roaming import Partner, UnknownLocation
+from kilowatt.domain.roaming import Partner, PartyRole, UnknownLocation
 from kilowatt.ports import OcpiPush, RoamingReads, RoamingReservations, StationGateway
 from kilowatt.services import remote_control, roaming_reservations
 from kilowatt.services.context import ServiceContext
@@ -136,7 +136,8 @@ class Commands:
         body = json.dumps({"result": result}, separators=(",", ":"))
         key = f"command:{uuid.uuid4()}"
         now = self._ctx.clock.now()
-        await self._pusher.enqueue(OcpiPush(partner.id, key, "POST", response_url, body, now))
+        push = OcpiPush(partner.id, key, "POST", response_url, body, now)
+        await self._pusher.enqueue(push.addressed(partner.party(PartyRole.EMSP)))
 
     async def _send(self, station_id: str, request: remote_control.Request) -> str:
         try:

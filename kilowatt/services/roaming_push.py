@@ -2,7 +2,10 @@
 drivers' tokens → CPO), through a durable outbox: an EVSE status change is PATCHed, a session
 PUT, a CDR POSTed, a token PUT. A partner that is down gets everything later, in order: per
 (partner, object) only the oldest pending push is sent, and a failure is retried with
-exponential backoff before anything newer for that object."""
+exponential backoff before anything newer for that object.
+
+The outbox row is written right after the change is committed, not in its transaction: at
+start, ``catch_up`` re-stages the session, CDR and token pushes a crash in between lost."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kilowatt.domain import events
@@ -23,11 +26,12 @@ from kilowatt.domain.roaming import (
     Partner,
     PartnerFailed,
     PartnerRegistered,
+    PartyAddress,
     PartyRole,
 )
-from kilowatt.domain.tariff_json import timestamp_to_ocpi
+from kilowatt.domain.tariff_json import as_timestamp, timestamp_to_ocpi
 from kilowatt.domain.tokens import IdToken
-from kilowatt.ports import OcpiPush, PushOutbox
+from kilowatt.ports import OcpiPush, PushOutbox, RoamingReads, UpdatedWindow
 from kilowatt.services import billing
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.roaming import Roaming
@@ -62,6 +66,20 @@ class PushPolicy:
     poll_interval_s: float = 1.0
     retry_base_s: float = 5.0  # doubled after every failure, up to an hour
     max_attempts: int = 200  # about a week at the hourly cap
+    catch_up_s: float = 86400.0  # at start, sessions and CDRs changed this far back are checked
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """A session or CDR as it stands, and the push that would carry it."""
+
+    module: str
+    key: str
+    method: str
+    path: str
+    body: dict[str, Any]
+    changed_at: datetime
+    once: bool  # a CDR is POSTed once; a session PUT again when it changed since
 
 
 def retry_delay(policy: PushPolicy, attempts: int) -> timedelta:
@@ -84,6 +102,7 @@ class Pusher:
         self.locations: LocationSource | None = None  # set once the OCPI adapter exists
         self.location: LocationLookup | None = None  # likewise
         self.tokens: TokenSource | None = None  # our drivers' tokens, set by bootstrap
+        self.reads: RoamingReads | None = None  # for catch_up, set by bootstrap
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.TokenChanged):
@@ -208,6 +227,7 @@ class Pusher:
             url = partner.endpoint(module, InterfaceRole.RECEIVER)
             if url is not None:
                 push = OcpiPush(partner.id, key, method, url.rstrip("/") + path, text, now)
+                push = push.addressed(_addressee(partner, module, body))
                 pushes.append(dataclasses.replace(push, next_attempt_at=now))
         return pushes
 
@@ -247,9 +267,78 @@ class Pusher:
             push, attempts=attempts, next_attempt_at=None, delivered_at=now, last_error=None
         )
 
+    async def catch_up(self) -> int:
+        """Re-stage the pushes a crash between a change's commit and its staging lost: each
+        session, CDR or driver token changed within ``catch_up_s`` (and since the partner
+        registered) whose latest push to a partner is missing, or older than the change
+        (a CDR is POSTed once). Returns how many pushes were staged."""
+        partners = [p for p in await self._roaming.partners.all() if _receives_any(p)]
+        if self.reads is None or not partners:
+            return 0
+        since = self._ctx.clock.now() - timedelta(seconds=self._policy.catch_up_s)
+        window = UpdatedWindow(since, None)
+        changes = [
+            *await self._session_changes(self.reads, window),
+            *await self._cdr_changes(self.reads, window),
+            *await self._token_changes(self.reads, window),
+        ]
+        pushes: list[OcpiPush] = []
+        for partner in partners:
+            latest = await self._outbox.latest(partner.id, [c.key for c in changes])
+            for c in changes:
+                pushed_at = latest.get(c.key)
+                missed = pushed_at is None or (not c.once and pushed_at < c.changed_at)
+                if missed and c.changed_at >= partner.created_at and _wants(partner, c.module):
+                    pushes += self._each([partner], c.module, c.key, c.method, c.path, c.body)
+        await self._stage(pushes)
+        if pushes:
+            log.warning("OCPI catch-up: %d pushes lost before a restart staged again", len(pushes))
+        return len(pushes)
+
+    async def _session_changes(self, reads: RoamingReads, window: UpdatedWindow) -> list[_Change]:
+        """Sessions updated in ``window``, as they stand now."""
+        us, changes, offset = self._roaming.us, [], 0
+        while page := (await reads.session_keys(window, limit=100, offset=offset)).items:
+            for station_id, transaction_id in page:
+                body = await billing.session_object(station_id, transaction_id, self._ctx)
+                path = f"/{us.country_code}/{us.party_id}/{body['id']}"
+                changed = as_timestamp(body["last_updated"], "last_updated")
+                key = f"session:{body['id']}"
+                changes.append(_Change("sessions", key, "PUT", path, body, changed, once=False))
+            offset += len(page)
+        return changes
+
+    async def _cdr_changes(self, reads: RoamingReads, window: UpdatedWindow) -> list[_Change]:
+        changes: list[_Change] = []
+        while cdrs := (await reads.cdr_bodies(window, limit=100, offset=len(changes))).items:
+            for cdr in cdrs:
+                changed = as_timestamp(cdr["last_updated"], "last_updated")
+                key = f"cdr:{cdr['id']}"
+                changes.append(_Change("cdrs", key, "POST", "", dict(cdr), changed, once=True))
+        return changes
+
+    async def _token_changes(self, reads: RoamingReads, window: UpdatedWindow) -> list[_Change]:
+        """Our drivers' tokens updated in ``window`` (for partner CPOs)."""
+        changes: list[_Change] = []
+        while tokens := (
+            await reads.driver_token_page(window, limit=100, offset=len(changes))
+        ).items:
+            for token in tokens:
+                body = token_object(token)
+                path = f"/{body['country_code']}/{body['party_id']}/{token.uid}?type={body['type']}"
+                changed = as_timestamp(body["last_updated"], "last_updated")
+                key = f"token:{token.uid}"
+                changes.append(_Change("tokens", key, "PUT", path, body, changed, once=False))
+        return changes
+
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Deliveries every poll interval, and right after a push is staged."""
+        """Deliveries every poll interval, and right after a push is staged; what a crash
+        lost is staged again first."""
+        try:
+            await self.catch_up()
+        except Exception:  # a failed catch-up must not keep the server from serving
+            log.exception("OCPI push catch-up failed")
         stop = asyncio.Event()
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(every(self._policy.poll_interval_s, self.deliver_due, stop))
@@ -278,3 +367,24 @@ def _receives(partner: Partner) -> bool:
 
 def _receives_tokens(partner: Partner) -> bool:
     return partner.registered and partner.acts_as(PartyRole.CPO)
+
+
+def _receives_any(partner: Partner) -> bool:
+    return _receives(partner) or _receives_tokens(partner)
+
+
+def _wants(partner: Partner, module: str) -> bool:
+    """Tokens go to partner CPOs, everything else we push to partner eMSPs."""
+    return _receives_tokens(partner) if module == "tokens" else _receives(partner)
+
+
+def _addressee(partner: Partner, module: str, body: Any) -> PartyAddress | None:
+    """The partner's party a push is to (routing headers): a session's or CDR's is the
+    eMSP party of its token when that party is theirs; tokens go to their CPO party,
+    everything else we push as CPO to their eMSP party."""
+    token = body.get("cdr_token") if isinstance(body, dict) else None
+    if module in ("sessions", "cdrs") and isinstance(token, dict):
+        owner = PartyAddress(str(token.get("country_code")), str(token.get("party_id")))
+        if partner.owns(owner):
+            return owner
+    return partner.party(PartyRole.CPO if module == "tokens" else PartyRole.EMSP)

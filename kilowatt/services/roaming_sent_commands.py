@@ -1,5 +1,6 @@
 """Commands to partner CPOs for our drivers (OCPI Commands, eMSP as Sender): START_SESSION on
-a partner's location, STOP_SESSION of a session it sent us. The command is kept before it is
+a partner's location, STOP_SESSION of a session it sent us, RESERVE_NOW and CANCEL_RESERVATION
+of an EVSE (or any EVSE of a location), UNLOCK_CONNECTOR. The command is kept before it is
 sent (its CommandResult may come back before the CommandResponse), then the partner's
 CommandResponse, then the asynchronous CommandResult POSTed to our ``response_url``."""
 
@@ -10,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kilowatt.domain.errors import InvalidValue, NotFound, UnknownToken
@@ -19,9 +20,11 @@ from kilowatt.domain.roaming import (
     InterfaceRole,
     Partner,
     PartnerFailed,
+    PartyAddress,
     PartyRole,
 )
 from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule, SentCommand
+from kilowatt.domain.tariff_json import timestamp_to_ocpi
 from kilowatt.ports import ReceivedObjects, RoamingReads, SentCommands
 from kilowatt.services import driver_tokens
 from kilowatt.services.context import ServiceContext
@@ -30,14 +33,19 @@ from kilowatt.services.roaming_driver_tokens import ocpi_token
 
 __all__ = [
     "CommandSender",
+    "ReserveRequest",
     "StartRequest",
     "UnknownCommand",
+    "UnlockRequest",
+    "cancel_reservation",
     "command",
     "driver_start_session",
     "driver_stop_session",
     "receive_result",
+    "reserve_now",
     "start_session",
     "stop_session",
+    "unlock_connector",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,28 +88,80 @@ class StartRequest:
     connector_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReserveRequest:
+    """Reserve an EVSE (or any EVSE of the location) for our driver's token until
+    ``expiry_date``; ``reservation_id`` is ours to choose, the same one again replaces it."""
+
+    partner_id: str
+    location_id: str
+    token_uid: str
+    reservation_id: str
+    expiry_date: datetime
+    evse_uid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnlockRequest:
+    partner_id: str
+    location_id: str
+    evse_uid: str
+    connector_id: str
+
+
 async def start_session(sender: CommandSender, request: StartRequest) -> SentCommand:
     partner = await _cpo(sender, request.partner_id)
-    token = await sender.reads.driver_token(request.token_uid)
-    if token is None:
-        raise UnknownToken(f"no token {request.token_uid} of ours")
-    body: dict[str, Any] = {"token": ocpi_token(token), "location_id": request.location_id}
+    token = await _our_token(sender, request.token_uid)
+    body: dict[str, Any] = {"token": token, "location_id": request.location_id}
     if request.evse_uid is not None:
         body["evse_uid"] = request.evse_uid
     if request.connector_id is not None:
         body["connector_id"] = request.connector_id
-    return await _send(sender, partner, "START_SESSION", body)
+    to = await _owner(sender, partner, ReceivedModule.LOCATIONS, request.location_id)
+    return await _send(sender, partner, "START_SESSION", body, to)
 
 
 async def stop_session(sender: CommandSender, partner_id: str, session_id: str) -> SentCommand:
     """Stop a session the partner told us about (its Sessions push or our pull)."""
     partner = await _cpo(sender, partner_id)
-    for role in partner.roles:
-        key = ObjectKey(role.country_code, role.party_id, session_id)
-        found = await sender.received.get(ReceivedModule.SESSIONS, key)
-        if found is not None and found.partner_id == partner.id:
-            return await _send(sender, partner, "STOP_SESSION", {"session_id": session_id})
-    raise NotFound(f"no session {session_id} from partner {partner_id}")
+    to = await _owner(sender, partner, ReceivedModule.SESSIONS, session_id)
+    if to is None:
+        raise NotFound(f"no session {session_id} from partner {partner_id}")
+    return await _send(sender, partner, "STOP_SESSION", {"session_id": session_id}, to)
+
+
+async def reserve_now(sender: CommandSender, request: ReserveRequest) -> SentCommand:
+    partner = await _cpo(sender, request.partner_id)
+    body: dict[str, Any] = {
+        "token": await _our_token(sender, request.token_uid),
+        "expiry_date": timestamp_to_ocpi(request.expiry_date),
+        "reservation_id": request.reservation_id,
+        "location_id": request.location_id,
+    }
+    if request.evse_uid is not None:
+        body["evse_uid"] = request.evse_uid
+    to = await _owner(sender, partner, ReceivedModule.LOCATIONS, request.location_id)
+    return await _send(sender, partner, "RESERVE_NOW", body, to)
+
+
+async def cancel_reservation(
+    sender: CommandSender, partner_id: str, reservation_id: str
+) -> SentCommand:
+    """Cancel a reservation we made there (the CPO answers UNKNOWN_RESERVATION otherwise)."""
+    partner = await _cpo(sender, partner_id)
+    body = {"reservation_id": reservation_id}
+    return await _send(sender, partner, "CANCEL_RESERVATION", body, None)
+
+
+async def unlock_connector(sender: CommandSender, request: UnlockRequest) -> SentCommand:
+    partner = await _cpo(sender, request.partner_id)
+    body = {
+        "location_id": request.location_id,
+        "evse_uid": request.evse_uid,
+        "connector_id": request.connector_id,
+    }
+    to = await _owner(sender, partner, ReceivedModule.LOCATIONS, request.location_id)
+    return await _send(sender, partner, "UNLOCK_CONNECTOR", body, to)
 
 
 async def driver_start_session(
@@ -162,9 +222,35 @@ async def _cpo(sender: CommandSender, partner_id: str) -> Partner:
     return partner
 
 
+async def _our_token(sender: CommandSender, uid: str) -> dict[str, Any]:
+    """One of our drivers' tokens as an OCPI Token object."""
+    token = await sender.reads.driver_token(uid)
+    if token is None:
+        raise UnknownToken(f"no token {uid} of ours")
+    return ocpi_token(token)
+
+
+async def _owner(
+    sender: CommandSender, partner: Partner, module: ReceivedModule, object_id: str
+) -> PartyAddress | None:
+    """Which of the partner's parties sent us the location or session ``object_id``."""
+    for role in partner.roles:
+        key = ObjectKey(role.country_code, role.party_id, object_id)
+        found = await sender.received.get(module, key)
+        if found is not None and found.partner_id == partner.id:
+            return PartyAddress(role.country_code, role.party_id)
+    return None
+
+
 async def _send(
-    sender: CommandSender, partner: Partner, name: str, body: dict[str, Any]
+    sender: CommandSender,
+    partner: Partner,
+    name: str,
+    body: dict[str, Any],
+    to: PartyAddress | None,
 ) -> SentCommand:
+    """``to``: the partner's party the command is about (routing headers); their CPO
+    party when we know no better."""
     url = partner.endpoint("commands", InterfaceRole.RECEIVER)
     if url is None or partner.their_token is None:
         raise PartnerFailed(f"partner {partner.id} has no commands module", 3003)
@@ -175,7 +261,10 @@ async def _send(
     await sender.commands.save(sent)
     try:
         answer = await sender.roaming.peer.command(
-            f"{url.rstrip('/')}/{name}", partner.their_token, body
+            f"{url.rstrip('/')}/{name}",
+            partner.their_token,
+            body,
+            to or partner.party(PartyRole.CPO),
         )
     except PartnerFailed as failure:
         await _answered(sender, command_id, {"result": "FAILED", "message": str(failure)})

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kilowatt.domain.errors import DomainError, InvalidValue, NotFound
-from kilowatt.domain.roaming import InterfaceRole, Partner
+from kilowatt.domain.roaming import InterfaceRole, Partner, PartyRole
 from kilowatt.domain.roaming_objects import ReceivedModule
 from kilowatt.domain.tariff_json import timestamp_to_ocpi
 from kilowatt.ports import ReceivedObjects
@@ -73,7 +73,8 @@ async def _pull(
     next_url: str | None = url
     while next_url is not None and next_url not in seen and len(seen) < MAX_PAGES:
         seen.add(next_url)
-        page = await roaming.peer.page(next_url, partner.their_token)
+        to = partner.party(PartyRole.CPO)
+        page = await roaming.peer.page(next_url, partner.their_token, to)
         for item in page.items:
             await _store(store, partner, module, item, count)
         next_url = page.next_url

@@ -158,7 +158,10 @@ class RoamingAuthorizer:
             token_type = _ocpi_type(request.token_type)
             try:
                 info = await self._roaming.peer.authorize(
-                    f"{url.rstrip('/')}/{request.uid}/authorize", partner.their_token, token_type
+                    f"{url.rstrip('/')}/{request.uid}/authorize",
+                    partner.their_token,
+                    token_type,
+                    partner.party(PartyRole.EMSP),
                 )
             except PartnerFailed as failure:
                 log.warning("real-time authorization at %s failed: %s", partner.id, failure)

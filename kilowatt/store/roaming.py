@@ -121,6 +121,19 @@ class SqlPushOutbox:
         write = self._context.statements.update(tables.ocpi_pushes, key, values)
         await self._committer.commit([write])
 
+    async def latest(self, partner_id: str, object_keys: Sequence[str]) -> Mapping[str, datetime]:
+        t, found = tables.ocpi_pushes, {}
+        for start in range(0, len(object_keys), 500):  # bounded IN lists
+            chunk = list(object_keys[start : start + 500])
+            statement = (
+                select(t.c.object_key, func.max(t.c.created_at).label("at"))
+                .where(t.c.partner_id == partner_id, t.c.object_key.in_(chunk))
+                .group_by(t.c.object_key)
+            )
+            rows = await self._context.fetch_all(statement)
+            found.update({row["object_key"]: row["at"] for row in rows})
+        return found
+
 
 class SqlRoamingReads:
     """ports.RoamingReads over the tables the operator API writes."""

@@ -3,10 +3,10 @@ with indexed columns, and the commands we sent them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Select, Table, func, select
 
 from kilowatt.domain.roaming_objects import (
     ObjectKey,
@@ -109,9 +109,30 @@ class SqlReceivedObjects:
             statement = statement.where(table.c.partner_id == partner_id)
         if published_only:
             statement = statement.where(table.c.publish.is_(True))
-        count = select(func.count().label("n")).select_from(statement.subquery())
-        counted = await self._context.fetch_one(count)
         ordered = statement.order_by(table.c.country_code, table.c.party_id, table.c.id)
+        return await self._page(module, ordered, limit, offset)
+
+    async def of_tokens(
+        self,
+        module: ReceivedModule,
+        token_uids: Sequence[str],
+        *,
+        limit: int,
+        offset: int,
+        object_id: str | None = None,
+    ) -> OcpiPage[ReceivedObject]:
+        table = _TABLES[module][0]
+        statement = select(table).where(table.c.token_uid.in_(list(token_uids)))
+        if object_id is not None:
+            statement = statement.where(table.c.id == object_id)
+        ordered = statement.order_by(table.c.last_updated.desc(), table.c.id)
+        return await self._page(module, ordered, limit, offset)
+
+    async def _page(
+        self, module: ReceivedModule, ordered: Select[Any], limit: int, offset: int
+    ) -> OcpiPage[ReceivedObject]:
+        count = select(func.count().label("n")).select_from(ordered.order_by(None).subquery())
+        counted = await self._context.fetch_one(count)
         rows = await self._context.fetch_all(ordered.limit(limit).offset(offset))
         total = int(counted["n"]) if counted else 0
         return OcpiPage([_received(module, row) for row in rows], total)

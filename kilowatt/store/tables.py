@@ -631,6 +631,8 @@ ocpi_pushes = Table(
     _utc("next_attempt_at"),  # NULL: delivered or given up
     _utc("delivered_at"),
     Column("last_error", String(255)),
+    Column("to_country_code", String(2)),  # the partner's party it is for (routing headers)
+    Column("to_party_id", String(3)),
     Index("ix_ocpi_pushes_next_attempt_at", "next_attempt_at"),
     Index("ix_ocpi_pushes_object", "partner_id", "object_key", "seq"),
 )

@@ -11,10 +11,18 @@ import pytest
 
 from kilowatt.domain.errors import InvalidValue
 from kilowatt.domain.locations import ChargingStation, Connector, Evse, Location, RegistrationStatus
-from kilowatt.domain.roaming import PartyRole, parse_roles
+from kilowatt.domain.roaming import (
+    Partner,
+    PartnerRole,
+    PartnerStatus,
+    PartyAddress,
+    PartyRole,
+    parse_roles,
+)
+from kilowatt.ocpi.client import routing_headers
 from kilowatt.ocpi.deps import token_candidates
 from kilowatt.ocpi.mapping import Party, SiteView, location_object
-from kilowatt.ports import ConnectorStatusReport
+from kilowatt.ports import ConnectorStatusReport, OcpiPush
 from kilowatt.services.roaming_push import PushPolicy, retry_delay
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -102,3 +110,41 @@ def test_a_location_object_has_what_ocpi_requires() -> None:
         "IEC_62196_T2",
         "AC_3_PHASE",
     )
+
+
+def partner_with(*roles: PartnerRole) -> Partner:
+    return Partner("p", PartnerStatus.REGISTERED, NOW, NOW, "digest", roles=roles)
+
+
+def test_a_partner_is_addressed_by_its_party_in_the_role_a_module_serves() -> None:
+    cpo = PartnerRole(PartyRole.CPO, "DE", "CPX")
+    emsp, other_emsp = (
+        PartnerRole(PartyRole.EMSP, "DE", "MSP"),
+        PartnerRole(PartyRole.EMSP, "BE", "MS2"),
+    )
+    partner = partner_with(cpo, emsp, other_emsp)
+    assert partner.party(PartyRole.CPO) == PartyAddress("DE", "CPX")
+    assert partner.party(PartyRole.EMSP) == PartyAddress("DE", "MSP")  # the first
+    assert partner.party(PartyRole.HUB) is None
+    assert partner.owns(PartyAddress("be", "ms2"))  # CiString: case-insensitive
+    assert not partner.owns(PartyAddress("NL", "KWT"))
+
+
+def test_routing_headers_name_us_and_the_addressee_when_known() -> None:
+    us = PartyAddress("NL", "KWT")
+    assert routing_headers(us, PartyAddress("DE", "MSP")) == {
+        "OCPI-from-country-code": "NL",
+        "OCPI-from-party-id": "KWT",
+        "OCPI-to-country-code": "DE",
+        "OCPI-to-party-id": "MSP",
+    }
+    assert routing_headers(us, None) == {  # an open routing request
+        "OCPI-from-country-code": "NL",
+        "OCPI-from-party-id": "KWT",
+    }
+
+
+def test_a_push_keeps_the_party_it_is_addressed_to() -> None:
+    push = OcpiPush("p", "session:1", "PUT", "http://x/sessions/NL/KWT/1", "{}", NOW)
+    assert push.addressed(None).to is None
+    assert push.addressed(PartyAddress("DE", "MSP")).to == PartyAddress("DE", "MSP")

@@ -8,15 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from kilowatt.api.schemas.roaming import (
+    CancelReservation,
     CommandPublic,
     InvitationPublic,
     PartnerLocationPublic,
     PartnerPublic,
     PartnerRegister,
+    ReserveNow,
     StartSession,
     StopSession,
     SyncPublic,
     SyncRequest,
+    UnlockConnector,
 )
 from kilowatt.domain.roaming_objects import ReceivedModule
 from kilowatt.services import roaming, roaming_received, roaming_sync
@@ -103,6 +106,35 @@ async def start_session(body: StartSession, sender: SenderDep) -> CommandPublic:
 @router.post("/ocpi/commands/stop-session", status_code=status.HTTP_202_ACCEPTED)
 async def stop_session(body: StopSession, sender: SenderDep) -> CommandPublic:
     return CommandPublic.of(await sent.stop_session(sender, body.partner_id, body.session_id))
+
+
+@router.post("/ocpi/commands/reserve-now", status_code=status.HTTP_202_ACCEPTED)
+async def reserve_now(body: ReserveNow, sender: SenderDep) -> CommandPublic:
+    """RESERVE_NOW at a partner CPO's location (one EVSE, or any) for one of our drivers'
+    tokens; the CommandResult arrives later (GET the command)."""
+    request = sent.ReserveRequest(
+        body.partner_id,
+        body.location_id,
+        body.token_uid,
+        body.reservation_id,
+        body.expiry_date,
+        body.evse_uid,
+    )
+    return CommandPublic.of(await sent.reserve_now(sender, request))
+
+
+@router.post("/ocpi/commands/cancel-reservation", status_code=status.HTTP_202_ACCEPTED)
+async def cancel_reservation(body: CancelReservation, sender: SenderDep) -> CommandPublic:
+    found = await sent.cancel_reservation(sender, body.partner_id, body.reservation_id)
+    return CommandPublic.of(found)
+
+
+@router.post("/ocpi/commands/unlock-connector", status_code=status.HTTP_202_ACCEPTED)
+async def unlock_connector(body: UnlockConnector, sender: SenderDep) -> CommandPublic:
+    request = sent.UnlockRequest(
+        body.partner_id, body.location_id, body.evse_uid, body.connector_id
+    )
+    return CommandPublic.of(await sent.unlock_connector(sender, request))
 
 
 @router.get("/ocpi/commands/{command_id}")

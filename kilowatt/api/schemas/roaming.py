@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
+from kilowatt.api.schemas.base import Input
 from kilowatt.domain.roaming import Partner
-from kilowatt.domain.roaming_objects import SentCommand
+from kilowatt.domain.roaming_objects import ReceivedObject, SentCommand
 from kilowatt.services.roaming_sync import SyncCount
 
 __all__ = [
@@ -107,6 +109,61 @@ class StartSession(BaseModel):
 class StopSession(BaseModel):
     partner_id: str
     session_id: str = Field(max_length=36, description="A session the partner sent us")
+
+
+class ReserveNow(BaseModel):
+    partner_id: str
+    location_id: str = Field(max_length=36)
+    token_uid: str = Field(max_length=36, description="One of our drivers' tokens")
+    expiry_date: AwareDatetime = Field(description="Until when the reservation holds")
+    reservation_id: str = Field(
+        default_factory=lambda: str(uuid.uuid4()),
+        max_length=36,
+        description="Ours to choose (made up when left out); the same one again replaces it",
+    )
+    evse_uid: str | None = Field(
+        default=None, max_length=36, description="Left out: any EVSE of the location"
+    )
+
+
+class CancelReservation(BaseModel):
+    partner_id: str
+    reservation_id: str = Field(max_length=36)
+
+
+class UnlockConnector(BaseModel):
+    partner_id: str
+    location_id: str = Field(max_length=36)
+    evse_uid: str = Field(max_length=36)
+    connector_id: str = Field(max_length=36)
+
+
+class DriverRoamingStart(Input):
+    """Start charging at a partner CPO's location with your app token."""
+
+    partner_id: str
+    location_id: str = Field(max_length=36)
+    evse_uid: str | None = Field(default=None, max_length=36)
+    connector_id: str | None = Field(default=None, max_length=36)
+
+
+class ReceivedPublic(BaseModel):
+    """A session or CDR a partner CPO sent us, as its OCPI object."""
+
+    partner_id: str
+    country_code: str
+    party_id: str
+    object: dict[str, Any] = Field(description="The OCPI Session or CDR as the CPO sent it")
+
+    @classmethod
+    def of(cls, item: ReceivedObject) -> ReceivedPublic:
+        key = item.key
+        return cls(
+            partner_id=item.partner_id,
+            country_code=key.country_code,
+            party_id=key.party_id,
+            object=item.body,
+        )
 
 
 class CommandPublic(BaseModel):

@@ -16,12 +16,18 @@ from tests.conftest import free_port
 RECEIVER_TOKEN = "receiver-token-0123456789"
 
 
+def routing(request: Request) -> dict[str, str]:
+    """The message routing headers of a request, by their lower-case names."""
+    return {k: v for k, v in request.headers.items() if k.startswith("ocpi-")}
+
+
 @dataclass(frozen=True, slots=True)
 class Received:
     method: str
     path: str
     body: Any
     authorization: str | None
+    routing: dict[str, str] = field(default_factory=dict)  # the OCPI-from-/OCPI-to- headers
 
 
 @dataclass
@@ -30,6 +36,8 @@ class OcpiReceiver:
     received: list[Received] = field(default_factory=list)
     cards: dict[str, str] = field(default_factory=dict)  # uid → AuthorizationInfo.allowed
     authorized: list[tuple[str, str]] = field(default_factory=list)
+    routed: list[dict[str, str]] = field(default_factory=list)  # of each authorization
+    configuration_routing: list[dict[str, str]] = field(default_factory=list)  # versions
     _server: uvicorn.Server | None = None
     _task: asyncio.Task[None] | None = None
 
@@ -45,11 +53,13 @@ class OcpiReceiver:
             return JSONResponse({"status_code": 1000, "data": data, "timestamp": "2026-01-01"})
 
         @app.get("/ocpi/versions")
-        async def versions() -> JSONResponse:
+        async def versions(request: Request) -> JSONResponse:
+            self.configuration_routing.append(routing(request))
             return ok([{"version": "2.2.1", "url": f"{base}/2.2.1"}])
 
         @app.get("/ocpi/2.2.1")
-        async def details() -> JSONResponse:
+        async def details(request: Request) -> JSONResponse:
+            self.configuration_routing.append(routing(request))
             modules = ["credentials", "locations", "sessions", "cdrs", "tokens"]
             endpoints = [
                 {"identifier": m, "role": "RECEIVER", "url": f"{base}/emsp/2.2.1/{m}"}
@@ -60,8 +70,9 @@ class OcpiReceiver:
             return ok({"version": "2.2.1", "endpoints": endpoints})
 
         @app.post("/ocpi/sender/tokens/{uid}/authorize")
-        async def authorize(uid: str, type: str = "RFID") -> JSONResponse:
+        async def authorize(request: Request, uid: str, type: str = "RFID") -> JSONResponse:
             self.authorized.append((uid, type))
+            self.routed.append(routing(request))
             allowed = self.cards.get(uid)
             if allowed is None:
                 unknown = {"status_code": 2004, "status_message": "unknown token"}
@@ -73,7 +84,7 @@ class OcpiReceiver:
         async def receive(rest: str, request: Request) -> JSONResponse:
             body = await request.json()
             auth = request.headers.get("Authorization")
-            self.received.append(Received(request.method, rest, body, auth))
+            self.received.append(Received(request.method, rest, body, auth, routing(request)))
             return ok()
 
         return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 from kilowatt.store.database import upgrade_schema
 from tests.conftest import RunningServer, settings_for
 from tests.e2e.ocpi.receiver import RECEIVER_TOKEN, OcpiReceiver
+from tests.support import eventually
 
 
 def token_header(token: str) -> dict[str, str]:
@@ -66,11 +68,13 @@ async def register_partner(server: RunningServer, partner: RunningServer) -> str
     return token
 
 
-async def register(server: RunningServer, receiver: OcpiReceiver) -> str:
-    """The receiver registers with ``server``; returns its token C."""
+async def register(
+    server: RunningServer, receiver: OcpiReceiver, role_name: str = "EMSP", party_id: str = "MSP"
+) -> str:
+    """The receiver registers with ``server`` (as an eMSP unless told); returns its token C."""
     async with server.client() as api:
         token_a = (await invite(api))["token"]
-    role = {"role": "EMSP", "country_code": "DE", "party_id": "MSP"}
+    role = {"role": role_name, "country_code": "DE", "party_id": party_id}
     body = {"token": RECEIVER_TOKEN, "url": receiver.versions_url, "roles": [role]}
     async with httpx.AsyncClient(timeout=10) as client:
         url = f"{server.base_url}/ocpi/2.2.1/credentials"
@@ -102,3 +106,36 @@ def ocpi_error(response: httpx.Response, http_status: int, status_code: int) -> 
     assert "data" not in envelope and "timestamp" in envelope
     message: str = envelope["status_message"]
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class RoamingPair:
+    """Two Kilowatts: ``cpo`` with a site, ``emsp`` registered at it as a partner."""
+
+    cpo: RunningServer
+    emsp: RunningServer
+    partner_id: str  # the CPO, as the eMSP knows it
+    location: dict[str, Any]  # the CPO's location, as pushed to the eMSP
+
+    @property
+    def evse_uid(self) -> str:
+        uid: str = self.location["evses"][0]["uid"]
+        return uid
+
+
+@contextlib.asynccontextmanager
+async def roaming_pair(cpo: RunningServer, tmp_path: Path) -> AsyncIterator[RoamingPair]:
+    """``cpo`` must have published a location (e.g. ``priced_site``) already."""
+    async with cpo.client() as cpo_api:
+        invitation = await invite(cpo_api)
+    async with partner_server(tmp_path, party_id="MSP") as emsp, emsp.client() as api:
+        body = {"versions_url": invitation["versions_url"], "token": invitation["token"]}
+        registered = await api.post("/api/v1/ocpi/partners/register", json=body)
+        assert registered.status_code == 201, registered.text
+
+        async def pushed() -> list[Any]:
+            listed: list[Any] = (await api.get("/api/v1/ocpi/partner-locations")).json()
+            return listed
+
+        (listed,) = await eventually(pushed, bool, timeout_s=10)
+        yield RoamingPair(cpo, emsp, registered.json()["id"], listed["location"])

@@ -193,3 +193,29 @@ async def test_a_cpo_that_registers_gets_every_token_of_our_drivers(
         assert found == [200, 200]
         app_token = (await cpo_api.get(f"/api/v1/tokens/{tokens[0]['uid']}")).json()
         assert app_token["contract_id"] == ada.contract_id
+
+
+async def test_a_driver_who_signs_up_later_has_the_app_token_pushed_to_partner_cpos(
+    fast_server: RunningServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emsp = fast_server
+    async with (
+        partner_server(tmp_path, party_id="CPX") as cpo,
+        cpo.client() as cpo_api,
+        emsp.client() as emsp_api,
+    ):
+        invitation = await invite(cpo_api)
+        body = {"versions_url": invitation["versions_url"], "token": invitation["token"]}
+        await ok(emsp_api.post("/api/v1/ocpi/partners/register", json=body), 201)
+        ada = await signed_up(emsp, caplog, "ada@example.com")  # after the registration
+        async with ada.client(emsp) as driver:
+            tokens = await ok(driver.get("/api/v1/driver/tokens"))
+        (uid,) = [t["uid"] for t in tokens if t["type"] == "APP_USER"]
+
+        async def at_cpo() -> httpx.Response:
+            return await cpo_api.get(f"/api/v1/tokens/{uid}")
+
+        pushed = await eventually(at_cpo, lambda r: r.status_code == 200, timeout_s=10)
+        token = pushed.json()
+        assert (token["country_code"], token["party_id"]) == ("NL", "KWT")
+        assert token["contract_id"] == ada.contract_id

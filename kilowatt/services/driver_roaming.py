@@ -1,0 +1,75 @@
+"""A driver's charging at partner CPOs (eMSP role), for the driver app: start with the app
+token, stop, follow the commands, and the sessions and CDRs partner CPOs sent us for the
+driver's tokens. Another driver's session, CDR or command is "not found", never shown."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kilowatt.domain.errors import NotFound
+from kilowatt.domain.roaming_objects import ReceivedModule, ReceivedObject, SentCommand
+from kilowatt.services import driver_tokens
+from kilowatt.services import roaming_sent_commands as sent
+from kilowatt.services.context import ServiceContext
+from kilowatt.services.roaming_sent_commands import CommandSender
+
+__all__ = ["cdrs_of", "command_of", "session_of", "sessions_of", "stop_session"]
+
+
+async def sessions_of(
+    sender: CommandSender, ctx: ServiceContext, driver_id: str, *, limit: int, offset: int
+) -> Sequence[ReceivedObject]:
+    """The driver's sessions at partner CPOs, the most recently updated first."""
+    uids = await _token_uids(driver_id, ctx)
+    page = await sender.received.of_tokens(
+        ReceivedModule.SESSIONS, uids, limit=limit, offset=offset
+    )
+    return page.items
+
+
+async def session_of(
+    sender: CommandSender, ctx: ServiceContext, driver_id: str, session_id: str
+) -> ReceivedObject:
+    uids = await _token_uids(driver_id, ctx)
+    page = await sender.received.of_tokens(
+        ReceivedModule.SESSIONS, uids, limit=1, offset=0, object_id=session_id
+    )
+    if not page.items:
+        raise NotFound(f"no session {session_id}")
+    return page.items[0]
+
+
+async def cdrs_of(
+    sender: CommandSender, ctx: ServiceContext, driver_id: str, *, limit: int, offset: int
+) -> Sequence[ReceivedObject]:
+    """The CDRs partner CPOs sent for the driver's tokens, the most recent first."""
+    uids = await _token_uids(driver_id, ctx)
+    page = await sender.received.of_tokens(ReceivedModule.CDRS, uids, limit=limit, offset=offset)
+    return page.items
+
+
+async def stop_session(
+    sender: CommandSender, ctx: ServiceContext, driver_id: str, session_id: str
+) -> SentCommand:
+    """STOP_SESSION of one of the driver's sessions, at the partner that sent it."""
+    found = await session_of(sender, ctx, driver_id, session_id)
+    return await sent.driver_stop_session(sender, ctx, driver_id, found.partner_id, session_id)
+
+
+async def command_of(
+    sender: CommandSender, ctx: ServiceContext, driver_id: str, command_id: str
+) -> SentCommand:
+    """A command sent for the driver: with one of its tokens, or about one of its sessions."""
+    found = await sent.command(sender, command_id)
+    token = found.request.get("token")
+    if isinstance(token, dict) and token.get("uid") in await _token_uids(driver_id, ctx):
+        return found
+    session_id = found.request.get("session_id")
+    if isinstance(session_id, str):
+        await session_of(sender, ctx, driver_id, session_id)  # NotFound unless the driver's
+        return found
+    raise NotFound(f"no command {command_id}")
+
+
+async def _token_uids(driver_id: str, ctx: ServiceContext) -> list[str]:
+    return [token.uid for token in await driver_tokens.tokens_of(driver_id, ctx)]
