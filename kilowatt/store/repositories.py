@@ -47,6 +47,7 @@ class AggregateCache:
         self._capacity = capacity
         self._clock = 0  # counts changes (commits, forgets) of any station
         self._changed_at: dict[str, int] = {}  # the count at each station's last change
+        self._committing: dict[str, int] = {}  # stations with commits under way, how many
 
     def stamp(self) -> int:
         """Taken before loading from the database, and given back to ``put_loaded``."""
@@ -57,10 +58,27 @@ class AggregateCache:
         self._clock += 1
         self._changed_at[station_id] = self._clock
 
+    def committing(self, station_id: str) -> None:
+        """A commit touching the station begins: what is loaded until it ends may miss it."""
+        self._committing[station_id] = self._committing.get(station_id, 0) + 1
+
+    def committed(self, station_id: str) -> None:
+        """That commit ended (durable or failed)."""
+        left = self._committing.pop(station_id, 1) - 1
+        if left:
+            self._committing[station_id] = left
+        self.changed(station_id)
+
+    def put_saved(self, station_id: str, key: str, item: Any) -> None:
+        """A writer's copy: it wins over whatever a reader is loading meanwhile."""
+        self.put(station_id, key, item)
+        self.changed(station_id)
+
     def put_loaded(self, station_id: str, key: str, item: Any, stamp: int) -> bool:
-        """Cache what was loaded unless the station changed since ``stamp`` (a commit that
-        was under way during the load may be missing from it). True when cached."""
-        if self._changed_at.get(station_id, 0) > stamp:
+        """Cache what was loaded unless the station changed since ``stamp`` or a commit
+        touching it is under way (the load may be older than what is saved). True when
+        cached."""
+        if station_id in self._committing or self._changed_at.get(station_id, 0) > stamp:
             return False
         self.put(station_id, key, item)
         return True
@@ -183,6 +201,7 @@ class StationRepository(_Repository):
         if with_evses:
             self._stage(self._sql.delete(tables.evses, {"station_id": station.id}))
             self._stage_evses(station)
+        self._context.stations.put_saved(station.id, "", station)
         self._touched.add(station.id)
 
     def _stage_evses(self, station: ChargingStation) -> None:
@@ -286,7 +305,7 @@ class TransactionRepository(_Repository):
 
     def _cache(self, transaction: Transaction) -> None:
         station_id = transaction.station_id
-        self._context.transactions.put(station_id, transaction.transaction_id, transaction)
+        self._context.transactions.put_saved(station_id, transaction.transaction_id, transaction)
         self._touched.add(station_id)
 
     async def active_with_token(self, uid: str) -> Sequence[Transaction]:

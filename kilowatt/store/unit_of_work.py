@@ -131,15 +131,21 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         writes, self._writes[:] = list(self._writes), []
+        caches = (self._context.stations, self._context.transactions)
+        stations = list(self._touched)
+        for cache in caches:  # loads that overlap this commit are not cached
+            for station_id in stations:
+                cache.committing(station_id)
         try:
             await self._committer.commit(writes)
         except BaseException:
             self._forget_touched()
             raise
+        finally:
+            for cache in caches:
+                for station_id in stations:
+                    cache.committed(station_id)
         self._committed = True
-        for station_id in self._touched:  # loads that overlapped this commit are not cached
-            self._context.stations.changed(station_id)
-            self._context.transactions.changed(station_id)
 
     def record(self, *events: Event) -> None:
         self._events.extend(events)

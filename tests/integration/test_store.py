@@ -174,13 +174,17 @@ async def test_a_row_loaded_while_a_commit_was_under_way_is_not_cached(store: St
     cache = store.context.stations
     cache.forget_station("CP-3")
     reader_began = cache.stamp()  # a reader starts loading CP-3, still Pending in the database
-    async with store.unit_of_work() as uow:  # meanwhile a commit changes CP-3
+    stale = _station("CP-3")  # what the reader will get: Pending
+    async with store.unit_of_work() as uow:  # meanwhile a writer changes CP-3
         station = await uow.stations.get("CP-3")
         assert station is not None
         station.registration_status = RegistrationStatus.ACCEPTED
         uow.stations.save(station)
-        await uow.commit()
-    stale = _station("CP-3")  # what the reader got: Pending
+        assert not cache.put_loaded("CP-3", "", stale, reader_began)  # saved, not yet durable
+        during = asyncio.create_task(uow.commit())
+        await asyncio.sleep(0)  # the commit is under way: even a load begun now may be stale
+        assert not cache.put_loaded("CP-3", "", stale, cache.stamp())
+        await during
     assert not cache.put_loaded("CP-3", "", stale, reader_began)
     assert cache.get("CP-3", "") is station
     async with store.unit_of_work() as uow:
