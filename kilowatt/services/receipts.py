@@ -20,7 +20,7 @@ from kilowatt.ports import CdrRecord, Queries
 from kilowatt.services import driver_sessions
 from kilowatt.services.context import ServiceContext
 
-__all__ = ["Receipt", "ReceiptLine", "receipt_of"]
+__all__ = ["Receipt", "ReceiptLine", "located_receipt", "receipt_of"]
 
 _UNITS = {"ENERGY": "kWh", "TIME": "h", "PARKING_TIME": "h"}
 _LABELS = {"ENERGY": "Energy", "TIME": "Charging time", "PARKING_TIME": "Parking time"}
@@ -60,6 +60,11 @@ class Receipt:
 async def receipt_of(driver_id: str, cdr_id: str, ctx: ServiceContext, queries: Queries) -> Receipt:
     """The receipt of one of the driver's CDRs; NotFound for anyone else's."""
     record = await driver_sessions.cdr_of(driver_id, cdr_id, ctx, queries)
+    return await located_receipt(record, queries)
+
+
+async def located_receipt(record: CdrRecord, queries: Queries) -> Receipt:
+    """The receipt of a CDR, its times in its location's zone (an ad hoc guest's too)."""
     zone = "UTC"
     if record.location_id is not None:
         location = await queries.location(record.location_id)
