@@ -44,6 +44,7 @@ from kilowatt.services.context import (
     StationPolicy,
 )
 from kilowatt.services.drivers import DriverContext, DriverPolicy
+from kilowatt.services.guests import GuestTokens
 from kilowatt.services.local_lists import LocalListKeeper
 from kilowatt.services.monitoring import Monitor
 from kilowatt.services.payment_context import PaymentContext, PaymentPolicy
@@ -134,6 +135,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     local_lists = LocalListKeeper(ctx, gateway, settings.call_timeout_s)
     events.subscribe(local_lists.on_event)
     events.subscribe(Linker(ctx).on_event)
+    events.subscribe(GuestTokens(ctx).on_event)
     paying = _payments(settings, ctx, store)
     follower = None
     if paying is not None:
@@ -171,7 +173,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         payments_on=paying[0] if paying else None,
         subscriptions_on=_subscriptions(paying, store),
     )
-    _mount_web(app, settings, store, drivers, (events, gateway))
+    _mount_web(app, settings, store, drivers, (events, gateway, paying[0] if paying else None))
     for route in central.routes():
         app.router.routes.append(route)
     kw = Kilowatt(settings, store, ctx, gateway, events, app, drivers=drivers)
@@ -303,10 +305,10 @@ def _mount_web(
     settings: Settings,
     store: Store,
     drivers: DriverContext,
-    wiring: tuple[InProcessEventPublisher, InProcessStationGateway],
+    wiring: tuple[InProcessEventPublisher, InProcessStationGateway, PaymentContext | None],
 ) -> None:
     """The driver web app under /app (issue 7), fed live by the event bus."""
-    events, gateway = wiring
+    events, gateway, payments = wiring
     live = LiveFeed()
     events.subscribe(live.on_event)
     backend = WebBackend(
@@ -317,6 +319,9 @@ def _mount_web(
         live=live,
         map_tile_url=settings.map_tile_url,
         map_attribution=settings.map_attribution,
+        payments=payments,
+        stripe_publishable_key=settings.stripe_publishable_key or "",
+        call_timeout_s=settings.call_timeout_s,
     )
     app.router.routes.extend(mail_link_routes())
     app.mount("/app", create_web(backend))
