@@ -118,7 +118,8 @@ async def mail_receipt(secret: str, mail: ReceiptMail, backend: Backend) -> None
 
 async def _receipt(secret: str, backend: WebBackend) -> receipts.Receipt:
     record = await guests.cdr_of(secret, backend.drivers.ctx, backend.queries)
-    return await receipts.located_receipt(record, backend.queries)
+    found = await receipts.located_receipt(record, backend.queries)
+    return await receipts.with_payment(found, _payments(backend).store)
 
 
 def _payments(backend: WebBackend) -> PaymentContext:

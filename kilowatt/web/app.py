@@ -28,6 +28,7 @@ _HERE = Path(__file__).parent
 _PAGES = {
     "/": ("find.html", "Find a charger"),
     "/history": ("history.html", "History"),
+    "/payment": ("payment.html", "Payment"),
     "/sign-in": ("sign_in.html", "Sign in"),
     "/sign-up": ("sign_up.html", "Sign up"),
     "/verify-email": ("verify.html", "Verify your email"),
@@ -73,7 +74,8 @@ def _page(templates: Jinja2Templates, template: str, title: str) -> Any:
             "title": title,
             "item_id": item_id,
             "params": request.path_params,
-            "stripe_key": backend.stripe_publishable_key,
+            "stripe_key": backend.stripe_publishable_key if backend.payments else "",
+            "payments_on": backend.payments is not None,
             "tile_url": backend.map_tile_url,
             "attribution": backend.map_attribution,
         }

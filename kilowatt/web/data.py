@@ -110,7 +110,7 @@ async def receipt_html(
     cdr_id: str, request: Request, driver: SignedInDriver, backend: Backend
 ) -> HTMLResponse:
     """The receipt as an HTML fragment (the receipt page puts it in place)."""
-    found = await receipts.receipt_of(driver.id, cdr_id, backend.drivers.ctx, backend.queries)
+    found = await paid_receipt(driver.id, cdr_id, backend)
     templates = request.app.state.templates
     response: HTMLResponse = templates.TemplateResponse(
         request, "receipt_body.html", {"receipt": found}
@@ -120,10 +120,17 @@ async def receipt_html(
 
 @router.get("/receipts/{cdr_id}/pdf")
 async def receipt_as_pdf(cdr_id: str, driver: SignedInDriver, backend: Backend) -> Response:
-    found = await receipts.receipt_of(driver.id, cdr_id, backend.drivers.ctx, backend.queries)
+    found = await paid_receipt(driver.id, cdr_id, backend)
     disposition = f'attachment; filename="kilowatt-receipt-{_safe(found.cdr_id)}.pdf"'
     headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
     return Response(receipt_pdf(found), media_type="application/pdf", headers=headers)
+
+
+async def paid_receipt(driver_id: str, cdr_id: str, backend: WebBackend) -> receipts.Receipt:
+    found = await receipts.receipt_of(driver_id, cdr_id, backend.drivers.ctx, backend.queries)
+    if backend.payments is None:
+        return found
+    return await receipts.with_payment(found, backend.payments.store)
 
 
 def _safe(name: str) -> str:

@@ -196,7 +196,7 @@ async def _guest_session(
 
     assert (payment.state.value, payment.captured_minor) == ("captured", 363)
     assert received(stripe_js, payment.reference) == 363  # the rest of the 5.00 is released
-    assert receipt.status_code == 200 and "3.63" in receipt.text
+    assert receipt.status_code == 200 and '<dd id="paid-captured">3.63 EUR</dd>' in receipt.text
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert mailed.status_code == 204
     assert any("guest@example.com" in r.getMessage() for r in caplog.records)
