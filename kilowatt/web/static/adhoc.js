@@ -54,13 +54,14 @@ function showSession(session) {
 }
 
 async function guestReceipt(base) {
-  for (let attempt = 0; attempt < 30; attempt += 1) {
+  // the receipt comes with the CDR; what the card paid follows once the capture is done
+  for (let attempt = 0; attempt < 60; attempt += 1) {
     const response = await call(`${base}/receipt`);
     if (response.ok) {
       document.getElementById("receipt").innerHTML = await response.text(); // escaped by the server
       document.getElementById("receipt-pdf").href = `${base}/receipt/pdf`;
       document.getElementById("guest-receipt").hidden = false;
-      return;
+      if (document.getElementById("paid-captured")) return;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
