@@ -16,6 +16,7 @@ import pytest
 import segno
 import stripe
 from ocpp.v16 import call
+from ocpp.v201 import call as call201
 
 from kilowatt.domain.guests import guest_secret_digest
 from tests.conftest import RunningServer, settings_for
@@ -26,6 +27,7 @@ from tests.e2e.test_api_locations import location
 from tests.e2e.test_api_tariffs import per_kwh
 from tests.e2e.test_driver_app import _events
 from tests.e2e.test_driver_sessions import AppStation16, connected, ok
+from tests.e2e.test_payments import PayingStation201, _event201
 from tests.stripe_support import (
     API_KEY,
     DECLINED_ON_CHARGE,
@@ -248,3 +250,43 @@ async def test_without_payments_the_page_shows_the_price_but_no_card_step(
         assert "js.stripe.com" not in page.text + page.headers["content-security-policy"]
         opened = await web.post(f"{ADHOC}/evses/CP-FREE/1/guests", json={})
         assert opened.status_code == 404  # no free charging
+
+
+async def test_a_201_guest_session_is_linked_topped_up_and_captured_across_its_holds(
+    swept: RunningServer, stripe_js: stripe.StripeClient
+) -> None:
+    """2.0.1 echoes the remoteStartId; a top-up and the capture use the guest's own card."""
+    async with swept.client() as api:
+        await adhoc_site(api, "CP-AH201")
+        secret = await guest_with_card(swept, stripe_js, "CP-AH201")
+        async with (
+            connected(swept, api, PayingStation201, "CP-AH201", "2.0.1") as station,
+            swept.client(None) as web,
+        ):
+            assert (await ok(web.post(f"{ADHOC}/guests/{secret}/start"), 202)) == {
+                "status": "Accepted"
+            }
+            ((_, request),) = station.received
+            assert request["id_token"]["type"] == "Central"
+            started = _event201("Started", 0, 0, 0, remote_start_id=request["remote_start_id"])
+            await station.call(
+                call201.TransactionEvent(**(vars(started) | {"id_token": request["id_token"]})),
+                suppress=False,
+            )
+            (first,) = await _events(web, f"{ADHOC}/guests/{secret}/live", 1)
+            assert first["status"] == "ACTIVE"
+            # 13 kWh: 4.54 incl. VAT, within 1.00 of the 5.00 held: a top-up on the same card
+            await station.call(_event201("Updated", 1, 30, 13000), suppress=False)
+            await eventually(lambda: guest_payments(swept, secret), lambda ps: len(ps) == 2)
+            # 18 kWh x 0.25 + 0.50 = 5.00, 6.05 incl. VAT: 5.00 + 1.05 captured
+            await station.call(
+                _event201("Ended", 2, 60, 18000, stopped_reason="EVDisconnected"), suppress=False
+            )
+            payments = await eventually(
+                lambda: guest_payments(swept, secret),
+                lambda ps: all(p.state.value == "captured" for p in ps),
+                timeout_s=10,
+            )
+    assert sorted(p.captured_minor for p in payments) == [105, 500]
+    assert sorted(p.kind.value for p in payments) == ["start", "top_up"]
+    assert all(p.transaction_pk == first["id"] for p in payments)
