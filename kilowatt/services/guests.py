@@ -7,7 +7,8 @@ anyone sees the price and pays one session by card.
                    secret, the only key to this session (its digest is stored)
     start ──▶ the card the SetupIntent saved ──▶ a token of its own (AD_HOC_USER) ──▶ the
               hold and the remote start of an app start (``payments.start_paid``)
-    TransactionEnded ──▶ the token is blocked: it was good for this one session
+    TransactionEnded ──▶ the token is blocked: it was good for this one session (and a start
+                         only within 15 minutes: after that it has expired)
     CDR ──▶ captured exactly like an app session; the receipt is read with the secret
 
 Without payments there is no card step: the page shows the price and no start (no free
@@ -20,6 +21,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from kilowatt.domain import events
@@ -53,6 +55,7 @@ __all__ = [
 
 # The OCPP idToken type of a guest's token: the central system vouches for it (as for apps).
 _CENTRAL = "Central"
+_START_WINDOW = timedelta(minutes=15)  # from the guest's start to the station's
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +144,10 @@ async def start(
 
 async def _new_token(guest: Guest, ctx: ServiceContext) -> IdToken:
     now = ctx.clock.now()
-    # 20 characters, OCPP 1.6's limit for an idTag: "AH" and 72 random bits
-    token = IdToken(f"AH{secrets.token_hex(9).upper()}", TokenType.AD_HOC_USER, now, now)
+    # 20 characters, OCPP 1.6's limit for an idTag: "AH" and 72 random bits; it authorizes
+    # a start only within the window (a car that never came leaves no usable token behind)
+    uid = f"AH{secrets.token_hex(9).upper()}"
+    token = IdToken(uid, TokenType.AD_HOC_USER, now, now, expires_at=now + _START_WINDOW)
     async with ctx.uow() as uow:
         uow.tokens.add(token)
         guest.token_uid = token.uid

@@ -106,12 +106,14 @@ async def receipt_as_pdf(secret: str, backend: Backend) -> Response:
 async def mail_receipt(secret: str, mail: ReceiptMail, backend: Backend) -> None:
     """Mail the receipt (its totals and a link to the PDF) to the address the guest gives."""
     found = await _receipt(secret, backend)
-    link = f"{backend.drivers.policy.public_url.rstrip('/')}/app/api/adhoc/guests/{secret}"
+    site = backend.drivers.policy.public_url.rstrip("/")
     body = (
         f"Your charging session at {found.location_name} ({found.evse_id}).\n"
         f"Energy: {found.total_energy_kwh} kWh\n"
         f"Total: {found.total_incl_vat} {found.currency} incl. VAT "
-        f"({found.vat} {found.currency} VAT)\n\nReceipt (PDF): {link}/receipt/pdf\n"
+        f"({found.vat} {found.currency} VAT)\n\n"
+        f"Your session and receipt: {site}/app/guest/{secret}\n"
+        f"Receipt (PDF): {site}/app/api/adhoc/guests/{secret}/receipt/pdf\n"
     )
     await backend.drivers.mailer.send(Mail(mail.email, "Your Kilowatt charging receipt", body))
 

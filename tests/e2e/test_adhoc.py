@@ -166,7 +166,8 @@ async def _guest_session(
         (held,) = await guest_payments(paid, secret)
         assert (held.state.value, held.authorized_minor) == ("authorized", 500)
         uid = station.received[-1][1]["id_tag"]
-        assert (await ok(paid_api.get(f"/api/v1/tokens/{uid}")))["type"] == "AD_HOC_USER"
+        made = await ok(paid_api.get(f"/api/v1/tokens/{uid}"))
+        assert made["type"] == "AD_HOC_USER" and made["expires_at"] is not None  # start window
         started = await station.call(
             call.StartTransaction(connector_id=1, id_tag=uid, meter_start=1000, timestamp=at(0)),
             suppress=False,
