@@ -320,7 +320,7 @@ def _mount_web(
         map_tile_url=settings.map_tile_url,
         map_attribution=settings.map_attribution,
         payments=payments,
-        stripe_publishable_key=settings.stripe_publishable_key or "",
+        stripe_publishable_key=(settings.stripe_publishable_key or "") if payments else "",
         call_timeout_s=settings.call_timeout_s,
     )
     app.router.routes.extend(mail_link_routes())

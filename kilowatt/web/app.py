@@ -1,8 +1,10 @@
 """The driver web app: ``create_web`` builds the ASGI app mounted at ``/app``.
 
 Pages (HTML shells, no driver data): ``/app/`` find a charger, ``/app/locations/{id}``,
-``/app/sessions/{id}`` (live), ``/app/history``, ``/app/receipts/{cdr id}``, sign-up and
-sign-in. Data (Authorization: Bearer <driver session token>): ``/app/api/...``.
+``/app/sessions/{id}`` (live), ``/app/history``, ``/app/receipts/{cdr id}``, ``/app/payment``
+(saved cards), sign-up and sign-in. Data (Authorization: Bearer <driver session token>):
+``/app/api/...``. Ad hoc charging without an account: ``/app/charge/{station}/{evse}`` (the
+QR code's page) and ``/app/guest/{secret}``, with their data under ``/app/api/adhoc``.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def _page(templates: Jinja2Templates, template: str, title: str) -> Any:
             "title": title,
             "item_id": item_id,
             "params": request.path_params,
-            "stripe_key": backend.stripe_publishable_key if backend.payments else "",
+            "stripe_key": backend.stripe_publishable_key,
             "payments_on": backend.payments is not None,
             "tile_url": backend.map_tile_url,
             "attribution": backend.map_attribution,

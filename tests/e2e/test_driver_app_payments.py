@@ -88,3 +88,16 @@ async def test_without_payments_the_payment_page_says_so(server: RunningServer) 
     async with server.client(None) as web:
         page = await web.get("/app/payment")
     assert 'id="payments-off"' in page.text and 'id="cards"' not in page.text
+
+
+async def test_a_publishable_key_without_payments_loads_no_stripe_js(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    running = RunningServer(settings_for(database_url, stripe_publishable_key="pk_test_x"))
+    await running.start()
+    try:
+        async with running.client(None) as web:
+            page = await web.get("/app/payment")
+    finally:
+        await running.stop()
+    assert "js.stripe.com" not in page.text + page.headers["content-security-policy"]
