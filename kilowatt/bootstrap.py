@@ -48,6 +48,7 @@ from kilowatt.services.context import (
     StationPolicy,
 )
 from kilowatt.services.drivers import DriverContext, DriverPolicy
+from kilowatt.services.guests import GuestTokens
 from kilowatt.services.invoices import InvoiceContext, InvoicePolicy
 from kilowatt.services.local_lists import LocalListKeeper
 from kilowatt.services.monitoring import Monitor
@@ -148,6 +149,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     local_lists = LocalListKeeper(ctx, gateway, settings.call_timeout_s)
     events.subscribe(local_lists.on_event)
     events.subscribe(Linker(ctx).on_event)
+    events.subscribe(GuestTokens(ctx).on_event)
     paying = _payments(settings, ctx, store)
     follower = None
     if paying is not None:
@@ -186,7 +188,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         subscriptions_on=_subscriptions(paying, store),
         invoices_on=(invoicing := _invoices(settings, paying, store)),
     )
-    _mount_web(app, settings, store, drivers, (events, gateway))
+    _mount_web(app, settings, store, drivers, (events, gateway, paying[0] if paying else None))
     for route in central.routes():
         app.router.routes.append(route)
     kw = Kilowatt(settings, store, ctx, gateway, events, app, drivers=drivers)
@@ -319,10 +321,10 @@ def _mount_web(
     settings: Settings,
     store: Store,
     drivers: DriverContext,
-    wiring: tuple[InProcessEventPublisher, InProcessStationGateway],
+    wiring: tuple[InProcessEventPublisher, InProcessStationGateway, PaymentContext | None],
 ) -> None:
     """The driver web app under /app (issue 7), fed live by the event bus."""
-    events, gateway = wiring
+    events, gateway, payments = wiring
     live = LiveFeed()
     events.subscribe(live.on_event)
     backend = WebBackend(
@@ -333,6 +335,9 @@ def _mount_web(
         live=live,
         map_tile_url=settings.map_tile_url,
         map_attribution=settings.map_attribution,
+        payments=payments,
+        stripe_publishable_key=(settings.stripe_publishable_key or "") if payments else "",
+        call_timeout_s=settings.call_timeout_s,
     )
     app.router.routes.extend(mail_link_routes())
     app.mount("/app", create_web(backend))

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         default=None,
         description="Another Stripe API base, e.g. localstripe's http://127.0.0.1:8420.",
     )
+    stripe_publishable_key: str | None = Field(
+        default=None,
+        description="Stripe's publishable key (pk_...): the app then loads Stripe.js from "
+        "js.stripe.com to take cards (the only external script; without it, no card form).",
+    )
     stripe_webhook_secret: str | None = Field(
         default=None, description="Signing secret (whsec_...) of the Stripe webhook endpoint."
     )

@@ -18,6 +18,7 @@ from kilowatt.domain.availability import MaintenanceWindow, Period
 from kilowatt.domain.device_model import DeviceVariable, StationSelector
 from kilowatt.domain.drivers import Driver, DriverSecret
 from kilowatt.domain.events import Event
+from kilowatt.domain.guests import Guest
 from kilowatt.domain.invoices import Invoice, InvoiceRefund, Month
 from kilowatt.domain.local_lists import LocalList
 from kilowatt.domain.locations import ChargingStation, Location
@@ -53,6 +54,7 @@ __all__ = [
     "DriverRepository",
     "EventPublisher",
     "EvseRef",
+    "GuestRepository",
     "LocalListRepository",
     "LocationRepository",
     "Mail",
@@ -409,6 +411,8 @@ class UnitOfWork(Protocol):
     def request_ids(self) -> RequestIds: ...
     @property
     def drivers(self) -> DriverRepository: ...
+    @property
+    def guests(self) -> GuestRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -713,6 +717,15 @@ class DriverRepository(Protocol):
         ...
 
 
+class GuestRepository(Protocol):
+    """Ad hoc guests (a session paid by card without an account)."""
+
+    async def get(self, guest_id: str) -> Guest | None: ...
+    async def by_secret(self, digest: str) -> Guest | None: ...
+    async def by_token(self, uid: str) -> Guest | None: ...
+    def save(self, guest: Guest) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Mail:
     to: str
@@ -991,6 +1004,10 @@ class SavedCards(Protocol):
         ...
 
     async def cards(self, customer: str) -> Sequence[SavedCard]: ...
+    async def saved_by(self, setup_intent: str) -> str | None:
+        """The card a SetupIntent saved once it succeeded (None before)."""
+        ...
+
     async def set_default(self, customer: str, payment_method: str) -> None: ...
     async def detach(self, payment_method: str) -> None: ...
 

@@ -110,6 +110,13 @@ class StripePayments:
         default = await self._default_card(customer)
         return [_card(method, default) for method in found.data if method.card is not None]
 
+    async def saved_by(self, setup_intent: str) -> str | None:
+        found = await self._client.v1.setup_intents.retrieve_async(setup_intent)
+        method: Any = found.payment_method
+        if found.status != "succeeded" or method is None:
+            return None
+        return method if isinstance(method, str) else str(method["id"])
+
     async def set_default(self, customer: str, payment_method: str) -> None:
         await self._client.v1.customers.update_async(
             customer, {"invoice_settings": {"default_payment_method": payment_method}}

@@ -15,6 +15,7 @@ from kilowatt.api.routes import (
     alerts,
     availability,
     cdrs,
+    charge_codes,
     commands,
     device_model,
     driver_accounts,
@@ -102,6 +103,7 @@ def create_api(
         locations,
         stations,
         evses,
+        charge_codes,  # issue 7: the QR code of each EVSE's ad hoc page
         station_logs,
         commands,
         tokens,

@@ -67,6 +67,13 @@ def to_minor(amount: Decimal, currency: str) -> int:
     return int(scaled)
 
 
+def from_minor(amount_minor: int, currency: str) -> Decimal:
+    """>>> from_minor(424, "EUR")
+    Decimal('4.24')
+    """
+    return Decimal(amount_minor).scaleb(-_EXPONENTS.get(currency, 2))
+
+
 def to_minor_up(amount: Decimal, currency: str) -> int:
     """An estimate in minor units, rounded up (to hold against, never to charge).
 

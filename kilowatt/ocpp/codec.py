@@ -81,9 +81,11 @@ def _signed(sampled: Mapping[str, Any]) -> str | None:
     return str(signed["signed_meter_data"]) if signed else None
 
 
-def id_token_info(decision: Authorization) -> dict[str, Any]:
-    """The idTagInfo (1.6) / idTokenInfo (2.0.1) of a decision, snake_case."""
+def id_token_info(decision: Authorization, *, v201: bool = False) -> dict[str, Any]:
+    """The idTagInfo (1.6) / idTokenInfo (2.0.1) of a decision, snake_case; 2.0.1 names the
+    expiry ``cacheExpiryDateTime`` (its schema refuses 1.6's ``expiryDate``)."""
     info: dict[str, Any] = {"status": decision.status.value}
     if decision.expires_at is not None:
-        info["expiry_date"] = ocpp_time(decision.expires_at)
+        key = "cache_expiry_date_time" if v201 else "expiry_date"
+        info[key] = ocpp_time(decision.expires_at)
     return info

@@ -18,12 +18,15 @@ __all__ = ["card_for_hold", "cards_of", "customer_of", "remove_card", "set_defau
 
 
 async def customer_of(driver_id: str, pctx: PaymentContext) -> str:
-    """The driver's customer id, made now if the driver has none (idempotent per driver)."""
+    """The driver's (or ad hoc guest's) customer id, made now if a driver has none."""
     found = await pctx.store.customer(driver_id)
     if found is not None:
         return found
     async with pctx.ctx.uow() as uow:
         driver = await uow.drivers.get(driver_id)
+        guest = await uow.guests.get(driver_id) if driver is None else None
+    if guest is not None:
+        return guest.customer  # an ad hoc guest: its customer was made with its card
     if driver is None:
         raise NotFound(f"no driver {driver_id}")
     made = await pctx.gateway.create_customer(driver.email, f"customer-{driver_id}")

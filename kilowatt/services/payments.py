@@ -125,6 +125,9 @@ async def link(station_id: str, transaction_id: str, pctx: PaymentContext) -> Pa
         owner = None
         if transaction is not None and transaction.id_token is not None:
             owner = await uow.drivers.owner_of(transaction.id_token)
+            if owner is None:  # an ad hoc guest's token: the guest pays like a driver
+                guest = await uow.guests.by_token(transaction.id_token)
+                owner = guest.id if guest is not None else None
     if transaction is None or owner is None:
         return None
     for payment in await pctx.store.unlinked(station_id):

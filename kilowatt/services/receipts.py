@@ -9,18 +9,26 @@ the totals by that rounding; the receipt says so).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from kilowatt.domain.payments import PaymentState, from_minor
 from kilowatt.domain.price_display import UnitPrices, unit_prices
 from kilowatt.domain.tariffs import Price, Tariff
-from kilowatt.ports import CdrRecord, Queries
+from kilowatt.ports import CdrRecord, PaymentStore, Queries
 from kilowatt.services import driver_sessions
 from kilowatt.services.context import ServiceContext
 
-__all__ = ["Receipt", "ReceiptLine", "receipt_of"]
+__all__ = [
+    "CardPayment",
+    "Receipt",
+    "ReceiptLine",
+    "located_receipt",
+    "receipt_of",
+    "with_payment",
+]
 
 _UNITS = {"ENERGY": "kWh", "TIME": "h", "PARKING_TIME": "h"}
 _LABELS = {"ENERGY": "Energy", "TIME": "Charging time", "PARKING_TIME": "Parking time"}
@@ -34,6 +42,15 @@ class ReceiptLine:
     unit: str  # kWh, h, session
     unit_price_excl_vat: Decimal | None  # None: not priced by the tariff
     amount_excl_vat: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CardPayment:
+    """What the card paid for the session: captured, and given back since (refunded)."""
+
+    currency: str
+    captured: Decimal
+    refunded: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +68,7 @@ class Receipt:
     total_energy_kwh: Decimal
     total_excl_vat: Decimal
     total_incl_vat: Decimal
+    paid: CardPayment | None = None  # None: not paid by card through us
 
     @property
     def vat(self) -> Decimal:
@@ -60,11 +78,32 @@ class Receipt:
 async def receipt_of(driver_id: str, cdr_id: str, ctx: ServiceContext, queries: Queries) -> Receipt:
     """The receipt of one of the driver's CDRs; NotFound for anyone else's."""
     record = await driver_sessions.cdr_of(driver_id, cdr_id, ctx, queries)
+    return await located_receipt(record, queries)
+
+
+async def located_receipt(record: CdrRecord, queries: Queries) -> Receipt:
+    """The receipt of a CDR, its times in its location's zone (an ad hoc guest's too)."""
     zone = "UTC"
     if record.location_id is not None:
         location = await queries.location(record.location_id)
         zone = location.time_zone if location is not None else zone
     return receipt(record, zone)
+
+
+async def with_payment(found: Receipt, store: PaymentStore) -> Receipt:
+    """The receipt with what its session's card payments captured and refunded, if any."""
+    settled = [
+        p
+        for p in await store.of_transaction(found.session_id)
+        if p.state in (PaymentState.CAPTURED, PaymentState.REFUNDED)
+    ]
+    if not settled:
+        return found
+    currency = settled[0].currency
+    captured = sum(p.captured_minor for p in settled)
+    refunded = sum(p.refunded_minor for p in settled)
+    paid = CardPayment(currency, from_minor(captured, currency), from_minor(refunded, currency))
+    return replace(found, paid=paid)
 
 
 def receipt(record: CdrRecord, time_zone: str) -> Receipt:

@@ -14,6 +14,7 @@ from kilowatt.domain.price_display import UnitPrices, unit_prices
 from kilowatt.domain.pricing import ChargingSession, MeterReading, PricedSession, price_session
 from kilowatt.domain.tariff_selection import OfferedTariff, free_of_charge, select_tariff
 from kilowatt.domain.tariffs import Tariff, unreachable_elements
+from kilowatt.domain.tokens import TokenType
 from kilowatt.ports import UnitOfWork
 from kilowatt.services.context import ServiceContext
 
@@ -89,12 +90,12 @@ async def applied_tariff(
         raise UnknownStation(f"no station {station_id}")
     evse = station.evse(evse_id) if evse_id is not None else None
     connector = _connector(evse, connector_id)
-    group = None
-    if token_uid is not None:
-        token = await uow.tokens.get(token_uid)
-        group = token.group_id if token is not None else None
+    token = await uow.tokens.get(token_uid) if token_uid is not None else None
+    group = token.group_id if token is not None else None
+    # a guest's token (ad hoc, paid by card) pays the ad hoc price, like no token at all
+    ad_hoc = token_uid is None or (token is not None and token.type is TokenType.AD_HOC_USER)
     offers = await uow.tariffs.offered(connector.tariff_ids if connector else ())
-    tariff = select_tariff(offers, at, group, ad_hoc=token_uid is None)
+    tariff = select_tariff(offers, at, group, ad_hoc=ad_hoc)
     if tariff is None:
         billing = ctx.billing
         tariff = free_of_charge(billing.country_code, billing.party_id, billing.currency)

@@ -887,3 +887,22 @@ invoice_refunds = Table(
     Column("reason", String(255)),
     _utc("created_at", nullable=False),
 )
+
+
+# --- ad hoc charging (issue 7) ---
+__all__ += ["guests"]
+
+# A guest who pays one session by card without an account; its id is its payments' driver_id.
+guests = Table(
+    "guests",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("secret_digest", String(64), nullable=False, unique=True),
+    Column("station_id", String(48), nullable=False),
+    Column("evse_id", Integer, nullable=False),
+    Column("customer", String(255), nullable=False),
+    Column("setup_intent", String(255), nullable=False),
+    Column("token_uid", String(36), unique=True),
+    Column("email", String(254)),
+    _utc("created_at", nullable=False),
+)

@@ -13,6 +13,7 @@ from kilowatt.store.billing import CdrRepository, MeterHistoryRepository, Tariff
 from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.device_model import DeviceModelRepository
 from kilowatt.store.drivers import DriverRepository
+from kilowatt.store.guests import GuestRepository
 from kilowatt.store.local_lists import LocalListRepository
 from kilowatt.store.remote_starts import RemoteStartRepository, RequestIdSequence
 from kilowatt.store.repositories import (
@@ -114,6 +115,10 @@ class SqlUnitOfWork:
     @cached_property
     def drivers(self) -> DriverRepository:
         return DriverRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def guests(self) -> GuestRepository:
+        return GuestRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self

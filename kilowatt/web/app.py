@@ -1,8 +1,10 @@
 """The driver web app: ``create_web`` builds the ASGI app mounted at ``/app``.
 
 Pages (HTML shells, no driver data): ``/app/`` find a charger, ``/app/locations/{id}``,
-``/app/sessions/{id}`` (live), ``/app/history``, ``/app/receipts/{cdr id}``, sign-up and
-sign-in. Data (Authorization: Bearer <driver session token>): ``/app/api/...``.
+``/app/sessions/{id}`` (live), ``/app/history``, ``/app/receipts/{cdr id}``, ``/app/payment``
+(saved cards), sign-up and sign-in. Data (Authorization: Bearer <driver session token>):
+``/app/api/...``. Ad hoc charging without an account: ``/app/charge/{station}/{evse}`` (the
+QR code's page) and ``/app/guest/{secret}``, with their data under ``/app/api/adhoc``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.routing import Route
 
-from kilowatt.domain.errors import AccessDenied, DomainError, InvalidValue, NotFound
-from kilowatt.web import data
+from kilowatt.domain.errors import AccessDenied, Conflict, DomainError, InvalidValue, NotFound
+from kilowatt.domain.payments import PaymentDeclined
+from kilowatt.web import adhoc, data
 from kilowatt.web.deps import WebBackend
 
 __all__ = ["WebBackend", "create_web", "mail_link_routes"]
@@ -27,6 +30,7 @@ _HERE = Path(__file__).parent
 _PAGES = {
     "/": ("find.html", "Find a charger"),
     "/history": ("history.html", "History"),
+    "/payment": ("payment.html", "Payment"),
     "/sign-in": ("sign_in.html", "Sign in"),
     "/sign-up": ("sign_up.html", "Sign up"),
     "/verify-email": ("verify.html", "Verify your email"),
@@ -35,6 +39,8 @@ _PAGES_WITH_ID = {
     "/locations/{item_id}": ("location.html", "Location"),
     "/sessions/{item_id}": ("live.html", "Charging"),
     "/receipts/{item_id}": ("receipt.html", "Receipt"),
+    "/charge/{station_id}/{evse_id}": ("charge.html", "Charge here"),  # ad hoc, the QR code's
+    "/guest/{item_id}": ("guest.html", "Charging"),  # ad hoc: item_id is the guest's secret
 }
 
 
@@ -45,10 +51,11 @@ def create_web(backend: WebBackend) -> FastAPI:
     app.state.templates = templates
     app.add_exception_handler(DomainError, _domain_error)
     app.include_router(data.router, prefix="/api")
+    app.include_router(adhoc.router, prefix="/api")
     for path, (template, title) in (_PAGES | _PAGES_WITH_ID).items():
         app.add_api_route(path, _page(templates, template, title), response_class=HTMLResponse)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
-    app.middleware("http")(_security_headers(backend.map_tile_url))
+    app.middleware("http")(_security_headers(backend.map_tile_url, backend.stripe_publishable_key))
     return app
 
 
@@ -68,6 +75,9 @@ def _page(templates: Jinja2Templates, template: str, title: str) -> Any:
         context = {
             "title": title,
             "item_id": item_id,
+            "params": request.path_params,
+            "stripe_key": backend.stripe_publishable_key,
+            "payments_on": backend.payments is not None,
             "tile_url": backend.map_tile_url,
             "attribution": backend.map_attribution,
         }
@@ -76,11 +86,19 @@ def _page(templates: Jinja2Templates, template: str, title: str) -> Any:
     return page
 
 
-def _security_headers(tile_url: str) -> Any:
+_STRIPE_JS = (
+    "; script-src 'self' https://js.stripe.com; connect-src 'self' https://api.stripe.com"
+    "; frame-src https://js.stripe.com https://hooks.stripe.com"
+)
+
+
+def _security_headers(tile_url: str, stripe_key: str) -> Any:
+    """Only our own origin, the tile host, and Stripe.js when a publishable key is set."""
     tiles = _origin(tile_url)
     policy = (
         f"default-src 'self'; img-src 'self' data: blob: {tiles}".strip()
         + "; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'"
+        + (_STRIPE_JS if stripe_key else "")
     )
 
     async def add_headers(request: Request, call_next: Any) -> Response:
@@ -102,6 +120,8 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (InvalidValue, 422),
     (AccessDenied, 403),
+    (Conflict, 409),
+    (PaymentDeclined, 402),  # the provider's reason, for the driver or guest
 ]
 
 

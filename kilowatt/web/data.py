@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from kilowatt.domain.locations import Location
+from kilowatt.domain.price_display import UnitPrices
 from kilowatt.domain.tariffs import Price
 from kilowatt.services import favourites, finder, live_sessions, receipts
 from kilowatt.services.finder import EvseCard, Filter, LocationCard
@@ -24,7 +25,7 @@ from kilowatt.services.live_sessions import WatchedSession
 from kilowatt.web.deps import AnyDriver, Backend, SignedInDriver, WebBackend
 from kilowatt.web.pdf import receipt_pdf
 
-__all__ = ["router"]
+__all__ = ["prices_of", "router", "stream_of"]
 
 router = APIRouter()
 
@@ -87,11 +88,12 @@ async def live_session(
     watched = await live_sessions.watch(driver.id, session_id, backend.drivers.ctx)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(
-        _stream(watched, backend), media_type="text/event-stream", headers=headers
+        stream_of(watched, backend), media_type="text/event-stream", headers=headers
     )
 
 
-async def _stream(watched: WatchedSession, backend: WebBackend) -> AsyncIterator[str]:
+async def stream_of(watched: WatchedSession, backend: WebBackend) -> AsyncIterator[str]:
+    """The events of one watched session (a driver's or an ad hoc guest's)."""
     with backend.live.listening(watched.key) as changed:
         while True:
             changed.clear()
@@ -108,7 +110,7 @@ async def receipt_html(
     cdr_id: str, request: Request, driver: SignedInDriver, backend: Backend
 ) -> HTMLResponse:
     """The receipt as an HTML fragment (the receipt page puts it in place)."""
-    found = await receipts.receipt_of(driver.id, cdr_id, backend.drivers.ctx, backend.queries)
+    found = await paid_receipt(driver.id, cdr_id, backend)
     templates = request.app.state.templates
     response: HTMLResponse = templates.TemplateResponse(
         request, "receipt_body.html", {"receipt": found}
@@ -118,10 +120,17 @@ async def receipt_html(
 
 @router.get("/receipts/{cdr_id}/pdf")
 async def receipt_as_pdf(cdr_id: str, driver: SignedInDriver, backend: Backend) -> Response:
-    found = await receipts.receipt_of(driver.id, cdr_id, backend.drivers.ctx, backend.queries)
+    found = await paid_receipt(driver.id, cdr_id, backend)
     disposition = f'attachment; filename="kilowatt-receipt-{_safe(found.cdr_id)}.pdf"'
     headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
     return Response(receipt_pdf(found), media_type="application/pdf", headers=headers)
+
+
+async def paid_receipt(driver_id: str, cdr_id: str, backend: WebBackend) -> receipts.Receipt:
+    found = await receipts.receipt_of(driver_id, cdr_id, backend.drivers.ctx, backend.queries)
+    if backend.payments is None:
+        return found
+    return await receipts.with_payment(found, backend.payments.store)
 
 
 def _safe(name: str) -> str:
@@ -146,9 +155,6 @@ def _location(card: LocationCard, favourite: bool) -> dict[str, Any]:
 
 
 def _evse(evse: EvseCard) -> dict[str, Any]:
-    prices = evse.prices
-    per_hour = prices.per_hour
-    per_parking_hour = prices.per_parking_hour
     return {
         "station_id": evse.station_id,
         "evse_id": evse.evse_id,
@@ -158,13 +164,18 @@ def _evse(evse: EvseCard) -> dict[str, Any]:
         "connector_standards": list(evse.connector_standards),
         "power_types": list(evse.power_types),
         "max_power_w": evse.max_power_w,
-        "prices": {
-            "currency": prices.currency,
-            "per_kwh": _money(prices.per_kwh),
-            "per_minute": _money(per_hour, 60),
-            "per_session": _money(prices.per_session),
-            "per_parking_minute": _money(per_parking_hour, 60),
-        },
+        "prices": prices_of(evse.prices),
+    }
+
+
+def prices_of(prices: UnitPrices) -> dict[str, Any]:
+    """Unit prices as the app shows them: per kWh, minute, session and parking minute."""
+    return {
+        "currency": prices.currency,
+        "per_kwh": _money(prices.per_kwh),
+        "per_minute": _money(prices.per_hour, 60),
+        "per_session": _money(prices.per_session),
+        "per_parking_minute": _money(prices.per_parking_hour, 60),
     }
 
 

@@ -13,6 +13,7 @@ from kilowatt.domain.drivers import Driver
 from kilowatt.ports import Favourites, Queries, StationGateway
 from kilowatt.services import drivers
 from kilowatt.services.drivers import DriverContext
+from kilowatt.services.payment_context import PaymentContext
 from kilowatt.web.live import LiveFeed
 
 __all__ = ["AnyDriver", "Backend", "SignedInDriver", "WebBackend"]
@@ -30,6 +31,9 @@ class WebBackend:
     map_tile_url: str = ""  # empty: markers on a blank background (works offline)
     map_attribution: str = ""
     keepalive_s: float = 15.0  # a live stream re-sends the session at least this often
+    payments: PaymentContext | None = None  # None: no card payment (and no ad hoc start)
+    stripe_publishable_key: str = ""  # set: the app loads Stripe.js from js.stripe.com
+    call_timeout_s: float = 30.0  # starting and stopping an ad hoc session
 
 
 _bearer = HTTPBearer(auto_error=False, description="A driver session token (from sign-in)")

@@ -88,11 +88,16 @@ def _latin1(text: str) -> str:
 
 
 def _totals(receipt: Receipt) -> list[tuple[str, Decimal]]:
-    return [
+    totals = [
         ("Total excl. VAT", receipt.total_excl_vat),
         ("VAT", receipt.vat),
         ("Total incl. VAT", receipt.total_incl_vat),
     ]
+    if receipt.paid is not None:
+        totals.append(("Paid by card", receipt.paid.captured))
+        if receipt.paid.refunded:
+            totals.append(("Refunded", receipt.paid.refunded))
+    return totals
 
 
 def _money(amount: Decimal, places: int = 2) -> str:

@@ -77,7 +77,7 @@ class StationSession201(Session, ChargePoint):  # type: ignore[misc]
     async def on_authorize(self, id_token: dict[str, Any], **_: Any) -> result.Authorize:
         request = AuthorizationRequest(id_token["id_token"], self.id, id_token["type"])
         decision = await authorization.check_token(request, self.ctx)
-        return result.Authorize(id_token_info=id_token_info(decision))
+        return result.Authorize(id_token_info=id_token_info(decision, v201=True))
 
     @handles(Action.transaction_event)
     async def on_transaction_event(
@@ -112,7 +112,7 @@ class StationSession201(Session, ChargePoint):  # type: ignore[misc]
             reservation_id=reservation_id,
         )
         decision = await transactions.record_transaction_event(self.id, event, self.ctx)
-        info = id_token_info(decision) if decision is not None else None
+        info = id_token_info(decision, v201=True) if decision is not None else None
         total = None
         if event.event_type is TransactionEventType.ENDED:  # the final cost, to show the driver
             total = await billing.final_cost(self.id, event.transaction_id, self.ctx)

@@ -32,7 +32,11 @@ async function call(path, options = {}) {
 async function json(path, options) {
   const response = await call(path, options);
   const body = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) throw new Error((body && (body.detail || body.error)) || response.statusText);
+  if (!response.ok) {
+    const error = new Error((body && (body.detail || body.error)) || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
   return body;
 }
 
@@ -183,7 +187,9 @@ async function start(evse, button) {
     const session = await waitForSession(evse);
     location.href = `/app/sessions/${encodeURIComponent(session.id)}`;
   } catch (error) {
-    say(error.message, true);
+    if (error.status === 402) {
+      say(`Payment declined: ${error.message}. Check your cards on the Payment page.`, true);
+    } else say(error.message, true);
     button.disabled = false;
   }
 }
@@ -341,6 +347,53 @@ async function receiptPage() {
   });
 }
 
+// --- Payment: saved cards (Stripe.js only when the operator set a publishable key) -------
+
+function cardItem(card) {
+  const text = `${card.brand} •••• ${card.last4}` + (card.default ? " (default)" : "");
+  const item = el("li", { class: "card-item", "data-card": card.id, text });
+  const act = async (path, method, done) => {
+    try { await json(path, { method }); say(done); await loadCards(); }
+    catch (error) { say(error.message, true); }
+  };
+  const base = `/api/v1/driver/payment-methods/${encodeURIComponent(card.id)}`;
+  if (!card.default) {
+    item.append(" ", el("button", { type: "button", class: "link make-default", text: "Make default",
+      onclick: () => act(`${base}/default`, "PUT", "Default card changed.") }));
+  }
+  item.append(" ", el("button", { type: "button", class: "link remove", text: "Remove",
+    onclick: () => act(base, "DELETE", "Card removed.") }));
+  return item;
+}
+
+async function loadCards() {
+  const cards = await json("/api/v1/driver/payment-methods");
+  const list = document.getElementById("cards");
+  list.replaceChildren(...(cards.length ? cards.map(cardItem) : [el("li", { text: "No card saved yet." })]));
+}
+
+async function paymentPage() {
+  if (!token()) { location.href = "/app/sign-in"; return; }
+  if (!document.getElementById("cards")) return; // payments are off
+  try { await loadCards(); } catch (error) { say(error.message, true); }
+  const form = document.getElementById("add-card-form");
+  if (!form || typeof Stripe === "undefined") return;
+  const stripe = Stripe(form.dataset.stripeKey);
+  const card = stripe.elements().create("card");
+  card.mount("#card-element");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const setup = await json("/api/v1/driver/cards/setup", { method: "POST" });
+      const confirmed = await stripe.confirmCardSetup(setup.client_secret, { payment_method: { card } });
+      if (confirmed.error) throw new Error(confirmed.error.message);
+      card.clear();
+      say("Card saved.");
+      await loadCards();
+    } catch (error) { say(error.message, true); }
+  });
+}
+
 // --- Accounts ------------------------------------------------------------------------------
 
 function formValues(form) { return Object.fromEntries(new FormData(form).entries()); }
@@ -389,5 +442,5 @@ document.getElementById("sign-out").addEventListener("click", async () => {
 });
 ({
   find: findPage, location: locationPage, live: livePage, history: historyPage,
-  receipt: receiptPage, "sign-in": signInPage, "sign-up": signUpPage, verify: verifyPage,
+  receipt: receiptPage, payment: paymentPage, "sign-in": signInPage, "sign-up": signUpPage, verify: verifyPage,
 })[page]?.();
