@@ -115,10 +115,9 @@ def _qr(url: str, kind: str) -> bytes:
 
 
 @pytest.fixture
-async def swept(database_url: str, localstripe_url: str) -> AsyncIterator[RunningServer]:
-    """Payments on, and a CDR sweep every second: the CDR issued on TransactionEnded
-    sometimes still reads the transaction as running (the known store race of the live
-    page, see test_driver_app.swept_server); the sweeper then issues it."""
+async def paying(database_url: str, localstripe_url: str) -> AsyncIterator[RunningServer]:
+    """Payments on, and no CDR sweep within a test: the CDR must come from TransactionEnded
+    itself, although the live page reads the transaction at every meter value."""
     settings = settings_for(
         database_url,
         stripe_secret_key=API_KEY,
@@ -127,7 +126,7 @@ async def swept(database_url: str, localstripe_url: str) -> AsyncIterator[Runnin
         topup_threshold=Decimal("1.00"),
         payments_reconcile_interval_s=3600,
         running_cost_interval_s=3600,
-        cdr_sweep_interval_s=1,
+        cdr_sweep_interval_s=3600,
     )
     running = RunningServer(settings)
     await running.start()
@@ -138,12 +137,12 @@ async def swept(database_url: str, localstripe_url: str) -> AsyncIterator[Runnin
 
 
 async def test_a_guest_pays_by_card_charges_live_and_the_cdr_captures_the_exact_total(
-    swept: RunningServer,
+    paying: RunningServer,
     caplog: pytest.LogCaptureFixture,
     stripe_js: stripe.StripeClient,
 ) -> None:
-    async with swept.client() as paid_api:
-        await _guest_session(swept, paid_api, caplog, stripe_js)
+    async with paying.client() as paid_api:
+        await _guest_session(paying, paid_api, caplog, stripe_js)
 
 
 async def _guest_session(
@@ -254,15 +253,15 @@ async def test_without_payments_the_page_shows_the_price_but_no_card_step(
 
 
 async def test_a_201_guest_session_is_linked_topped_up_and_captured_across_its_holds(
-    swept: RunningServer, stripe_js: stripe.StripeClient
+    paying: RunningServer, stripe_js: stripe.StripeClient
 ) -> None:
     """2.0.1 echoes the remoteStartId; a top-up and the capture use the guest's own card."""
-    async with swept.client() as api:
+    async with paying.client() as api:
         await adhoc_site(api, "CP-AH201")
-        secret = await guest_with_card(swept, stripe_js, "CP-AH201")
+        secret = await guest_with_card(paying, stripe_js, "CP-AH201")
         async with (
-            connected(swept, api, PayingStation201, "CP-AH201", "2.0.1") as station,
-            swept.client(None) as web,
+            connected(paying, api, PayingStation201, "CP-AH201", "2.0.1") as station,
+            paying.client(None) as web,
         ):
             assert (await ok(web.post(f"{ADHOC}/guests/{secret}/start"), 202)) == {
                 "status": "Accepted"
@@ -278,13 +277,13 @@ async def test_a_201_guest_session_is_linked_topped_up_and_captured_across_its_h
             assert first["status"] == "ACTIVE"
             # 13 kWh: 4.54 incl. VAT, within 1.00 of the 5.00 held: a top-up on the same card
             await station.call(_event201("Updated", 1, 30, 13000), suppress=False)
-            await eventually(lambda: guest_payments(swept, secret), lambda ps: len(ps) == 2)
+            await eventually(lambda: guest_payments(paying, secret), lambda ps: len(ps) == 2)
             # 18 kWh x 0.25 + 0.50 = 5.00, 6.05 incl. VAT: 5.00 + 1.05 captured
             await station.call(
                 _event201("Ended", 2, 60, 18000, stopped_reason="EVDisconnected"), suppress=False
             )
             payments = await eventually(
-                lambda: guest_payments(swept, secret),
+                lambda: guest_payments(paying, secret),
                 lambda ps: all(p.state.value == "captured" for p in ps),
                 timeout_s=10,
             )

@@ -55,7 +55,7 @@ async def keyed(database_url: str, localstripe_url: str) -> AsyncIterator[Runnin
         stripe_secret_key=API_KEY,
         stripe_api_base=localstripe_url,
         stripe_publishable_key="pk_test_kilowatt",
-        cdr_sweep_interval_s=1,  # see test_adhoc.swept
+        cdr_sweep_interval_s=3600,
     )
     running = RunningServer(settings)
     await running.start()
