@@ -1,7 +1,8 @@
 """The driver web app: ``create_web`` builds the ASGI app mounted at ``/app``.
 
 Pages (HTML shells, no driver data): ``/app/`` find a charger, ``/app/locations/{id}``,
-``/app/sessions/{id}`` (live), ``/app/history``, ``/app/receipts/{cdr id}``, ``/app/payment``
+``/app/sessions/{id}`` (live), ``/app/roaming/{id}`` (a session at a partner CPO),
+``/app/history``, ``/app/receipts/{cdr id}``, ``/app/payment``
 (saved cards), sign-up and sign-in. Data (Authorization: Bearer <driver session token>):
 ``/app/api/...``. Ad hoc charging without an account: ``/app/charge/{station}/{evse}`` (the
 QR code's page) and ``/app/guest/{secret}``, with their data under ``/app/api/adhoc``.
@@ -38,6 +39,7 @@ _PAGES = {
 _PAGES_WITH_ID = {
     "/locations/{item_id}": ("location.html", "Location"),
     "/sessions/{item_id}": ("live.html", "Charging"),
+    "/roaming/{item_id}": ("roaming.html", "Charging at a partner"),  # a partner's session
     "/receipts/{item_id}": ("receipt.html", "Receipt"),
     "/charge/{station_id}/{evse_id}": ("charge.html", "Charge here"),  # ad hoc, the QR code's
     "/guest/{item_id}": ("guest.html", "Charging"),  # ad hoc: item_id is the guest's secret

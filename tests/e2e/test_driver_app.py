@@ -32,6 +32,7 @@ PAGES = [
     "/app/history",
     "/app/locations/AMS-1",
     "/app/sessions/some-session",
+    "/app/roaming/some-partner-session",
     "/app/receipts/some-cdr",
 ]
 _REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
