@@ -530,6 +530,44 @@ async function verifyPage() {
   } catch (error) { result.textContent = `This link does not work: ${error.message}`; }
 }
 
+function resetPasswordPage() {
+  const link = new URLSearchParams(location.search).get("token");
+  const form = document.getElementById(link ? "reset-form" : "reset-request-form");
+  form.hidden = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = formValues(event.target);
+    try {
+      if (link) {
+        await json("/api/v1/driver/password-reset/confirm", { method: "POST", json: { token: link, password: values.password } });
+        localStorage.removeItem(TOKEN_KEY); // every session ends with a new password
+        say("Your password is changed. Sign in with the new one.");
+      } else {
+        await json("/api/v1/driver/password-reset", { method: "POST", json: { email: values.email } });
+        say("If there is an account for this address, we have emailed it a link.");
+      }
+      form.hidden = true;
+    } catch (error) { say(`That did not work: ${error.message}`, true); }
+  });
+}
+
+async function profilePage() {
+  if (!token()) { location.href = "/app/sign-in"; return; }
+  const show = (me) => {
+    document.getElementById("profile-email").textContent = me.email;
+    document.getElementById("profile-contract").textContent = me.contract_id;
+    document.getElementById("name").value = me.name || "";
+  };
+  try { show(await json("/api/v1/driver/me")); } catch (error) { say(error.message, true); }
+  document.getElementById("profile-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      show(await json("/api/v1/driver/me", { method: "PATCH", json: { name: formValues(event.target).name || null } }));
+      say("Saved.");
+    } catch (error) { say(error.message, true); }
+  });
+}
+
 // --- Start --------------------------------------------------------------------------------
 
 document.body.classList.toggle("is-signed-in", Boolean(token()));
@@ -541,4 +579,5 @@ document.getElementById("sign-out").addEventListener("click", async () => {
 ({
   find: findPage, location: locationPage, live: livePage, roaming: roamingPage, history: historyPage,
   receipt: receiptPage, payment: paymentPage, "sign-in": signInPage, "sign-up": signUpPage, verify: verifyPage,
+  "reset-password": resetPasswordPage, profile: profilePage,
 })[page]?.();
