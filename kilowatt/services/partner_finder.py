@@ -18,7 +18,7 @@ from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule, UnknownOb
 from kilowatt.ports import ReceivedObjects
 from kilowatt.services import roaming_received
 
-__all__ = ["app_id", "partner_location", "partner_locations"]
+__all__ = ["app_id", "partner_location", "partner_locations", "unit_prices"]
 
 _FOUR = Decimal("0.0001")
 _DAYS = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -29,9 +29,10 @@ def app_id(key: ObjectKey) -> str:
 
 
 async def partner_locations(store: ReceivedObjects, *, limit: int = 500) -> list[dict[str, Any]]:
-    """Every partner's published locations, as app cards."""
+    """Every partner's published locations, as app cards (each tariff read once)."""
     found = await roaming_received.partner_locations(store, limit=limit, offset=0)
-    return [await _card(partner_id, body, store) for partner_id, body in found]
+    tariffs = _Tariffs(store)
+    return [await _card(partner_id, body, tariffs) for partner_id, body in found]
 
 
 async def partner_location(location_id: str, store: ReceivedObjects) -> dict[str, Any]:
@@ -44,10 +45,24 @@ async def partner_location(location_id: str, store: ReceivedObjects) -> dict[str
     item = await store.get(ReceivedModule.LOCATIONS, key) if key else None
     if item is None or not item.body.get("publish", True):
         raise UnknownObject(f"no location {location_id}")
-    return await _card(item.partner_id, item.body, store)
+    return await _card(item.partner_id, item.body, _Tariffs(store))
 
 
-async def _card(partner_id: str, body: Mapping[str, Any], store: ReceivedObjects) -> dict[str, Any]:
+class _Tariffs:
+    """Received tariffs by key, each read from the store at most once."""
+
+    def __init__(self, store: ReceivedObjects) -> None:
+        self._store = store
+        self._read: dict[ObjectKey, dict[str, Any] | None] = {}
+
+    async def get(self, key: ObjectKey) -> dict[str, Any] | None:
+        if key not in self._read:
+            item = await self._store.get(ReceivedModule.TARIFFS, key)
+            self._read[key] = item.body if item is not None else None
+        return self._read[key]
+
+
+async def _card(partner_id: str, body: Mapping[str, Any], store: _Tariffs) -> dict[str, Any]:
     key = roaming_received.object_key(body)
     coordinates = body.get("coordinates") or {}
     evses = [await _evse(evse, key, store) for evse in body.get("evses") or ()]
@@ -73,9 +88,7 @@ async def _card(partner_id: str, body: Mapping[str, Any], store: ReceivedObjects
     }
 
 
-async def _evse(
-    evse: Mapping[str, Any], where: ObjectKey, store: ReceivedObjects
-) -> dict[str, Any]:
+async def _evse(evse: Mapping[str, Any], where: ObjectKey, store: _Tariffs) -> dict[str, Any]:
     connectors = evse.get("connectors") or []
     tariff_ids = [t for c in connectors for t in c.get("tariff_ids") or ()]
     return {
@@ -102,7 +115,7 @@ def _power_w(connector: Mapping[str, Any]) -> int:
 
 
 async def _prices(
-    tariff_ids: list[str], where: ObjectKey, store: ReceivedObjects
+    tariff_ids: list[str], where: ObjectKey, store: _Tariffs
 ) -> dict[str, Any] | None:
     """The first named tariff we were sent, as unit prices; None: price from the operator."""
     for tariff_id in tariff_ids:
@@ -110,9 +123,9 @@ async def _prices(
             key = ObjectKey(where.country_code, where.party_id, tariff_id)
         except InvalidValue:
             continue
-        item = await store.get(ReceivedModule.TARIFFS, key)
-        if item is not None:
-            return unit_prices(item.body)
+        tariff = await store.get(key)
+        if tariff is not None:
+            return unit_prices(tariff)
     return None
 
 

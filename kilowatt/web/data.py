@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from kilowatt.domain.locations import Location
 from kilowatt.domain.price_display import UnitPrices
+from kilowatt.domain.roaming_objects import UnknownObject
 from kilowatt.domain.tariffs import Price
 from kilowatt.services import favourites, finder, live_sessions, partner_finder, receipts
 from kilowatt.services.finder import EvseCard, Filter, LocationCard
@@ -57,7 +58,8 @@ async def list_locations(
 @router.get("/locations/{location_id}")
 async def get_location(location_id: str, driver: AnyDriver, backend: Backend) -> dict[str, Any]:
     if ":" in location_id and backend.received is not None:  # a partner's: CC:PTY:id
-        return await partner_finder.partner_location(location_id, backend.received)
+        with contextlib.suppress(UnknownObject):  # else one of ours with a colon in its id
+            return await partner_finder.partner_location(location_id, backend.received)
     ctx, driver_id = backend.drivers.ctx, driver.id if driver else None
     card = await finder.location_card(
         driver_id, location_id, ctx, backend.queries, backend.gateway.is_connected
