@@ -60,6 +60,8 @@ async def test_the_app_shows_a_partner_location_live_with_its_price_and_starts_t
             assert found["partner"]["location_id"] == "AMS-1"
             (evse,) = found["evses"]
             assert evse["uid"] == pair.evse_uid
+            assert (evse["connector_standards"], evse["max_power_w"]) == (["IEC_62196_T2"], 22080)
+            assert (found["opening_hours"], found["partner"]["party_id"]) == ("24/7", "KWT")
             assert evse["prices"]["per_kwh"]["excl_vat"] == "0.3000"  # AC-STD, as received
             assert evse["prices"]["per_session"]["excl_vat"] == "0.5000"
             alone = await driver.get(f"/app/api/locations/{found['id']}")
