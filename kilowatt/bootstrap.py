@@ -338,6 +338,7 @@ def _mount_web(
         payments=payments,
         stripe_publishable_key=(settings.stripe_publishable_key or "") if payments else "",
         call_timeout_s=settings.call_timeout_s,
+        received=SqlReceivedObjects(store.context, store.committer),
     )
     app.router.routes.extend(mail_link_routes())
     app.mount("/app", create_web(backend))

@@ -1,17 +1,19 @@
 """The driver web app: ``create_web`` builds the ASGI app mounted at ``/app``.
 
 Pages (HTML shells, no driver data): ``/app/`` find a charger, ``/app/locations/{id}``,
-``/app/sessions/{id}`` (live), ``/app/history``, ``/app/receipts/{cdr id}``, ``/app/payment``
-(saved cards), sign-up and sign-in. Data (Authorization: Bearer <driver session token>):
-``/app/api/...``. Ad hoc charging without an account: ``/app/charge/{station}/{evse}`` (the
-QR code's page) and ``/app/guest/{secret}``, with their data under ``/app/api/adhoc``.
+``/app/sessions/{id}`` (live), ``/app/roaming/{id}`` (a session at a partner CPO),
+``/app/history``, ``/app/receipts/{cdr id}``, ``/app/payment`` (saved cards), ``/app/profile``,
+sign-up, sign-in and ``/app/reset-password``. Data (Authorization: Bearer <driver session
+token>): ``/app/api/...``. Ad hoc charging without an account:
+``/app/charge/{station}/{evse}`` (the QR code's page) and ``/app/guest/{secret}``, with their
+data under ``/app/api/adhoc``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -34,10 +36,13 @@ _PAGES = {
     "/sign-in": ("sign_in.html", "Sign in"),
     "/sign-up": ("sign_up.html", "Sign up"),
     "/verify-email": ("verify.html", "Verify your email"),
+    "/reset-password": ("reset_password.html", "Reset your password"),
+    "/profile": ("profile.html", "Profile"),
 }
 _PAGES_WITH_ID = {
     "/locations/{item_id}": ("location.html", "Location"),
     "/sessions/{item_id}": ("live.html", "Charging"),
+    "/roaming/{item_id}": ("roaming.html", "Charging at a partner"),  # a partner's session
     "/receipts/{item_id}": ("receipt.html", "Receipt"),
     "/charge/{station_id}/{evse_id}": ("charge.html", "Charge here"),  # ad hoc, the QR code's
     "/guest/{item_id}": ("guest.html", "Charging"),  # ad hoc: item_id is the guest's secret
@@ -60,13 +65,18 @@ def create_web(backend: WebBackend) -> FastAPI:
 
 
 def mail_link_routes() -> list[Route]:
-    """The pages the mailed links open (``/driver/verify-email?token=...``): the app's."""
+    """The pages the mailed links open (``/driver/verify-email?token=...``,
+    ``/driver/reset-password?token=...``): the app's."""
 
     async def verify(request: Request) -> Response:
         token = request.query_params.get("token", "")
         return RedirectResponse(f"/app/verify-email?token={token}", status_code=303)
 
-    return [Route("/driver/verify-email", verify)]
+    async def reset(request: Request) -> Response:
+        token = quote(request.query_params.get("token", ""), safe="")
+        return RedirectResponse(f"/app/reset-password?token={token}", status_code=303)
+
+    return [Route("/driver/verify-email", verify), Route("/driver/reset-password", reset)]
 
 
 def _page(templates: Jinja2Templates, template: str, title: str) -> Any:

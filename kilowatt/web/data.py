@@ -18,8 +18,9 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from kilowatt.domain.locations import Location
 from kilowatt.domain.price_display import UnitPrices
+from kilowatt.domain.roaming_objects import UnknownObject
 from kilowatt.domain.tariffs import Price
-from kilowatt.services import favourites, finder, live_sessions, receipts
+from kilowatt.services import favourites, finder, live_sessions, partner_finder, receipts
 from kilowatt.services.finder import EvseCard, Filter, LocationCard
 from kilowatt.services.live_sessions import WatchedSession
 from kilowatt.web.deps import AnyDriver, Backend, SignedInDriver, WebBackend
@@ -50,17 +51,37 @@ async def list_locations(
     starred = set(
         await favourites.favourites_of(driver_id, backend.favourites) if driver_id else ()
     )
-    return [_location(card, card.location.id in starred) for card in cards]
+    ours = [_location(card, card.location.id in starred) for card in cards]
+    return ours + [p for p in await _partners(backend) if _matches(p, wanted)]
 
 
 @router.get("/locations/{location_id}")
 async def get_location(location_id: str, driver: AnyDriver, backend: Backend) -> dict[str, Any]:
+    if ":" in location_id and backend.received is not None:  # a partner's: CC:PTY:id
+        with contextlib.suppress(UnknownObject):  # else one of ours with a colon in its id
+            return await partner_finder.partner_location(location_id, backend.received)
     ctx, driver_id = backend.drivers.ctx, driver.id if driver else None
     card = await finder.location_card(
         driver_id, location_id, ctx, backend.queries, backend.gateway.is_connected
     )
     starred = await favourites.favourites_of(driver_id, backend.favourites) if driver_id else ()
     return _location(card, location_id in starred)
+
+
+async def _partners(backend: WebBackend) -> list[dict[str, Any]]:
+    if backend.received is None:
+        return []
+    return await partner_finder.partner_locations(backend.received)
+
+
+def _matches(location: dict[str, Any], wanted: Filter) -> bool:
+    """The finder's filter on a partner location: an EVSE with all that is asked."""
+    return any(
+        (not wanted.connector_standard or wanted.connector_standard in evse["connector_standards"])
+        and (not wanted.min_power_w or (evse["max_power_w"] or 0) >= wanted.min_power_w)
+        and (not wanted.available_now or evse["status"] == "AVAILABLE")
+        for evse in location["evses"]
+    )
 
 
 @router.get("/favourites")

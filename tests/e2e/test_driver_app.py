@@ -29,9 +29,12 @@ PAGES = [
     "/app/sign-in",
     "/app/sign-up",
     "/app/verify-email",
+    "/app/reset-password",
+    "/app/profile",
     "/app/history",
     "/app/locations/AMS-1",
     "/app/sessions/some-session",
+    "/app/roaming/some-partner-session",
     "/app/receipts/some-cdr",
 ]
 _REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
@@ -102,6 +105,13 @@ async def test_the_mailed_verification_link_opens_the_app(server: RunningServer)
         answer = await browser.get("/driver/verify-email", params={"token": "abc"})
     assert answer.status_code == 303
     assert answer.headers["location"] == "/app/verify-email?token=abc"
+
+
+async def test_the_mailed_password_reset_link_opens_the_app(server: RunningServer) -> None:
+    async with server.client(None) as browser:
+        answer = await browser.get("/driver/reset-password", params={"token": "a-b_c"})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/app/reset-password?token=a-b_c"
 
 
 async def test_the_finder_shows_availability_connectors_power_and_the_drivers_prices(

@@ -59,17 +59,19 @@ function el(tag, attributes = {}, ...children) {
 }
 
 function money(price, currency) {
-  return price ? `${Number(price.incl_vat).toFixed(2)} ${currency}` : null;
+  return price ? `${Number(price.incl_vat ?? price.excl_vat).toFixed(2)} ${currency}` : null;
 }
 
 function priceText(prices) {
+  if (!prices) return "Price from the operator";
   const parts = [];
   const c = prices.currency;
   if (prices.per_kwh) parts.push(`${money(prices.per_kwh, c)}/kWh`);
   if (prices.per_minute) parts.push(`${money(prices.per_minute, c)}/min`);
   if (prices.per_session) parts.push(`${money(prices.per_session, c)}/session`);
   if (prices.per_parking_minute) parts.push(`parking ${money(prices.per_parking_minute, c)}/min`);
-  return parts.length ? `${parts.join(" · ")} (incl. VAT)` : "Free";
+  const vatUnknown = [prices.per_kwh, prices.per_minute, prices.per_session].some((p) => p && p.incl_vat == null);
+  return parts.length ? `${parts.join(" · ")} (${vatUnknown ? "excl. VAT" : "incl. VAT"})` : "Free";
 }
 
 const CONNECTORS = {
@@ -139,7 +141,12 @@ function locationItem(loc) {
       el("span", { class: `badge ${loc.available_evses ? "AVAILABLE" : ""}`, text: `${loc.available_evses}/${evses.length} available` }),
       ` ${connectorNames(standards)} · up to ${kw(power)}`),
     el("p", { class: "meta price", text: cheapest }),
-    starButton(loc));
+    loc.partner ? partnerBadge(loc) : starButton(loc));
+}
+
+function partnerBadge(loc) {
+  const who = loc.partner.operator ? `${loc.partner.operator}, ` : "";
+  return el("p", { class: "meta partner", text: `Partner network: ${who}${loc.partner.country_code}*${loc.partner.party_id}` });
 }
 
 async function loadLocations() {
@@ -194,10 +201,50 @@ async function start(evse, button) {
   }
 }
 
-function evseItem(evse) {
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function commandResult(commandId) {
+  for (let attempt = 0; attempt < 60; attempt += 1) {
+    const command = await json(`/api/v1/driver/roaming/commands/${encodeURIComponent(commandId)}`);
+    if (command.result) return command.result;
+    await pause(1000);
+  }
+  throw new Error("The operator did not answer; try again.");
+}
+
+async function waitForPartnerSession(evse) {
+  for (let attempt = 0; attempt < 90; attempt += 1) {
+    const sessions = await json("/api/v1/driver/roaming/sessions?limit=10");
+    const found = sessions.find((s) => s.object.status === "ACTIVE" && s.object.evse_uid === evse.uid);
+    if (found) return found.object;
+    await pause(1000);
+  }
+  throw new Error("The operator accepted but the session did not start; plug in your car and try again.");
+}
+
+async function startAtPartner(loc, evse, button) {
+  if (!token()) { location.href = "/app/sign-in"; return; }
+  button.disabled = true;
+  say(`Asking ${loc.partner.party_id} to start…`);
+  try {
+    const where = {
+      partner_id: loc.partner.partner_id, location_id: loc.partner.location_id,
+      evse_uid: evse.uid, connector_id: evse.connector_ids[0] ?? null,
+    };
+    const command = await json("/api/v1/driver/roaming/sessions", { method: "POST", json: where });
+    if (command.response !== "ACCEPTED") throw new Error(`The operator said: ${command.response}`);
+    const result = await commandResult(command.id);
+    if (result !== "ACCEPTED") throw new Error(`The station did not start: ${result}`);
+    say("Accepted. Waiting for the session to start…");
+    const session = await waitForPartnerSession(evse);
+    location.href = `/app/roaming/${encodeURIComponent(session.id)}`;
+  } catch (error) { say(error.message, true); button.disabled = false; }
+}
+
+function evseItem(evse, loc) {
   const button = el("button", { type: "button", class: "primary start", "data-evse": evse.uid, text: "Start charging" });
   button.disabled = evse.status !== "AVAILABLE";
-  button.addEventListener("click", () => start(evse, button));
+  button.addEventListener("click", () => (loc.partner ? startAtPartner(loc, evse, button) : start(evse, button)));
   return el("li", { class: "evse-item" },
     el("h2", { text: evse.evse_code || evse.uid }),
     el("p", { class: "meta" }, el("span", { class: `badge ${evse.status}`, text: evse.status }),
@@ -212,8 +259,8 @@ async function locationPage() {
     document.getElementById("location-name").textContent = loc.name;
     document.getElementById("location-address").textContent = `${loc.address}, ${loc.postal_code} ${loc.city}`;
     document.getElementById("location-hours").textContent = loc.opening_hours;
-    document.getElementById("star").replaceWith(starButton(loc));
-    document.getElementById("evses").replaceChildren(...loc.evses.map(evseItem));
+    document.getElementById("star").replaceWith(loc.partner ? partnerBadge(loc) : starButton(loc));
+    document.getElementById("evses").replaceChildren(...loc.evses.map((evse) => evseItem(evse, loc)));
     if (!token()) say("Sign in to start charging and to see your own prices.");
   } catch (error) { say(error.message, true); }
 }
@@ -302,6 +349,42 @@ async function livePage() {
   await showReceiptLink();
 }
 
+// --- A session at a partner CPO: polled, as the operator reports it -----------------------
+
+async function roamingPage() {
+  if (!token()) { location.href = "/app/sign-in"; return; }
+  const path = `/api/v1/driver/roaming/sessions/${encodeURIComponent(itemId)}`;
+  const stop = document.getElementById("stop");
+  stop.addEventListener("click", async () => {
+    stop.disabled = true;
+    try {
+      const command = await json(`${path}/stop`, { method: "POST" });
+      say("Stopping…");
+      const result = await commandResult(command.id);
+      if (result !== "ACCEPTED") { say(`The station did not stop: ${result}`, true); stop.disabled = false; }
+    } catch (error) { say(error.message, true); stop.disabled = false; }
+  });
+  let session = null;
+  for (;;) {
+    try {
+      const found = await json(path);
+      session = found.object;
+      document.getElementById("roaming-operator").textContent = `${found.country_code}*${found.party_id}`;
+      document.getElementById("live-status").textContent = session.status;
+      document.getElementById("live-energy").textContent = Number(session.kwh || 0).toFixed(3);
+      const end = session.end_date_time ? new Date(session.end_date_time) : new Date();
+      document.getElementById("live-duration").textContent = duration((end - new Date(session.start_date_time)) / 1000);
+      const cost = session.total_cost;
+      document.getElementById("live-cost").textContent = cost ? Number(cost.incl_vat ?? cost.excl_vat).toFixed(2) : "–";
+      document.getElementById("live-currency").textContent = session.currency || "";
+    } catch (error) { say(error.message, true); if (!session) return; }
+    if (session && !["ACTIVE", "PENDING", "RESERVATION"].includes(session.status)) break;
+    await pause(3000);
+  }
+  stop.hidden = true;
+  say("Charging has ended. The operator's CDR shows in your history.");
+}
+
 // --- History, receipts ----------------------------------------------------------------------
 
 async function historyPage() {
@@ -311,6 +394,7 @@ async function historyPage() {
       json("/api/v1/driver/sessions?limit=20"), json("/api/v1/driver/cdrs?limit=50"),
       json("/app/api/favourites"), json("/app/api/locations"),
     ]);
+    showPartnerHistory().catch((error) => say(error.message, true));
     const names = Object.fromEntries(locations.map((loc) => [loc.id, loc.name]));
     const active = sessions.filter((s) => s.status === "ACTIVE");
     if (active.length) {
@@ -328,6 +412,20 @@ async function historyPage() {
         el("a", { href: `/app/locations/${encodeURIComponent(id)}`, text: names[id] || id }))));
     }
   } catch (error) { say(error.message, true); }
+}
+
+async function showPartnerHistory() {
+  const [sessions, cdrs] = await Promise.all([
+    json("/api/v1/driver/roaming/sessions?limit=20"), json("/api/v1/driver/roaming/cdrs?limit=50"),
+  ]);
+  const who = (item) => `${item.country_code}*${item.party_id}`;
+  const cost = (c) => (c ? Number(c.incl_vat ?? c.excl_vat).toFixed(2) : "–");
+  if (sessions.length) document.getElementById("partner-sessions").replaceChildren(...sessions.map((s) => el("li", {},
+    el("a", { href: `/app/roaming/${encodeURIComponent(s.object.id)}`, text: `${new Date(s.object.start_date_time).toLocaleString()} at ${who(s)}` }),
+    el("p", { class: "meta", text: `${s.object.status} · ${Number(s.object.kwh || 0).toFixed(3)} kWh · ${cost(s.object.total_cost)} ${s.object.currency || ""}` }))));
+  if (cdrs.length) document.getElementById("partner-cdrs").replaceChildren(...cdrs.map((c) => el("li", { class: "partner-cdr" },
+    el("strong", { text: `${new Date(c.object.start_date_time).toLocaleString()} · ${(c.object.cdr_location || {}).name || who(c)}` }),
+    el("p", { class: "meta", text: `${Number(c.object.total_energy || 0).toFixed(3)} kWh · ${cost(c.object.total_cost)} ${c.object.currency || ""} (by ${who(c)})` }))));
 }
 
 async function receiptPage() {
@@ -432,6 +530,44 @@ async function verifyPage() {
   } catch (error) { result.textContent = `This link does not work: ${error.message}`; }
 }
 
+function resetPasswordPage() {
+  const link = new URLSearchParams(location.search).get("token");
+  const form = document.getElementById(link ? "reset-form" : "reset-request-form");
+  form.hidden = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = formValues(event.target);
+    try {
+      if (link) {
+        await json("/api/v1/driver/password-reset/confirm", { method: "POST", json: { token: link, password: values.password } });
+        localStorage.removeItem(TOKEN_KEY); // every session ends with a new password
+        say("Your password is changed. Sign in with the new one.");
+      } else {
+        await json("/api/v1/driver/password-reset", { method: "POST", json: { email: values.email } });
+        say("If there is an account for this address, we have emailed it a link.");
+      }
+      form.hidden = true;
+    } catch (error) { say(`That did not work: ${error.message}`, true); }
+  });
+}
+
+async function profilePage() {
+  if (!token()) { location.href = "/app/sign-in"; return; }
+  const show = (me) => {
+    document.getElementById("profile-email").textContent = me.email;
+    document.getElementById("profile-contract").textContent = me.contract_id;
+    document.getElementById("name").value = me.name || "";
+  };
+  try { show(await json("/api/v1/driver/me")); } catch (error) { say(error.message, true); }
+  document.getElementById("profile-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      show(await json("/api/v1/driver/me", { method: "PATCH", json: { name: formValues(event.target).name || null } }));
+      say("Saved.");
+    } catch (error) { say(error.message, true); }
+  });
+}
+
 // --- Start --------------------------------------------------------------------------------
 
 document.body.classList.toggle("is-signed-in", Boolean(token()));
@@ -441,6 +577,7 @@ document.getElementById("sign-out").addEventListener("click", async () => {
   location.href = "/app/";
 });
 ({
-  find: findPage, location: locationPage, live: livePage, history: historyPage,
+  find: findPage, location: locationPage, live: livePage, roaming: roamingPage, history: historyPage,
   receipt: receiptPage, payment: paymentPage, "sign-in": signInPage, "sign-up": signUpPage, verify: verifyPage,
+  "reset-password": resetPasswordPage, profile: profilePage,
 })[page]?.();

@@ -1,0 +1,109 @@
+"""The driver app in a real browser at a partner CPO's location (roaming): the finder lists it
+marked with the partner's party id and its price, Start charging goes through OCPI
+START_SESSION to the CPO's station, the partner's session page follows it, Stop ends it and
+the history shows the partner's CDR."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ocpp.v16 import call
+from playwright.async_api import expect
+
+from tests.conftest import RunningServer
+from tests.driver_support import signed_up
+from tests.e2e.ocpi.support import roaming_pair
+from tests.e2e.ocpi.test_app_roaming import partner_location, status_notification
+from tests.e2e.ocpi.test_ocpi_commands import station
+from tests.e2e.test_api_tariffs import priced_site
+from tests.e2e.test_driver_app_browser import CHROMIUM, browser_page, shot
+from tests.support import eventually, now_iso
+
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
+
+
+async def answered(cp: Any, action: str, count: int) -> dict[str, Any]:
+    """The ``count``-th request of ``action`` the station received, once it has."""
+
+    async def found() -> list[dict[str, Any]]:
+        return [body for name, body in cp.received if name == action]
+
+    bodies = await eventually(found, lambda got: len(got) >= count, timeout_s=30)
+    return bodies[count - 1]
+
+
+def acting(step: Callable[[], Coroutine[Any, Any, Any]]) -> asyncio.Task[Any]:
+    return asyncio.create_task(step())
+
+
+async def test_a_driver_charges_at_a_partner_from_the_browser(
+    fast_server: RunningServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with fast_server.client() as cpo_api:
+        await priced_site(cpo_api, "CP-B1")
+    async with roaming_pair(fast_server, tmp_path) as pair:
+        async with pair.emsp.client() as operator:
+            await operator.post(
+                f"/api/v1/ocpi/partners/{pair.partner_id}/sync", json={"modules": ["tariffs"]}
+            )
+        ada = await signed_up(pair.emsp, caplog, "ada@example.com")
+        base = pair.emsp.base_url
+        async with ada.client(pair.emsp) as driver, station(fast_server, "CP-B1") as cp:
+            await status_notification(cp, "Available")
+
+            async def status() -> str:
+                found: str = (await partner_location(driver))["evses"][0]["status"]
+                return found
+
+            await eventually(status, lambda s: s == "AVAILABLE", timeout_s=10)
+            async with browser_page() as page:
+                await page.goto(f"{base}/app/sign-in")
+                await page.evaluate(
+                    "t => localStorage.setItem('kilowatt.driverToken', t)", ada.session_token
+                )
+                await page.goto(f"{base}/app/")
+                item = page.locator(".location-item", has=page.locator(".partner"))
+                await expect(item).to_contain_text("Partner network")
+                await expect(item.locator(".price")).to_contain_text("/kWh")
+                await item.locator("h2 a").click()
+                await page.wait_for_url(re.compile(r"/app/locations/"))
+                start = page.locator("button.start").first
+                await expect(start).to_be_enabled(timeout=15_000)
+                await shot(page, "partner-1-location")
+
+                async def charge() -> Any:
+                    remote = await answered(cp, "RemoteStartTransaction", 1)
+                    started = call.StartTransaction(
+                        connector_id=1, id_tag=remote["id_tag"], meter_start=0, timestamp=now_iso()
+                    )
+                    return await cp.call(started, suppress=False)
+
+                charging = acting(charge)
+                await start.click()
+                await page.wait_for_url(re.compile(r"/app/roaming/"), timeout=30_000)
+                await expect(page.locator("#live-status")).to_have_text("ACTIVE")
+                transaction = (await charging).transaction_id
+                await shot(page, "partner-2-live")
+
+                async def end() -> None:
+                    await answered(cp, "RemoteStopTransaction", 1)
+                    ended = call.StopTransaction(
+                        meter_stop=4000, timestamp=now_iso(), transaction_id=transaction
+                    )
+                    await cp.call(ended, suppress=False)
+
+                ending = acting(end)
+                await page.click("#stop")
+                await expect(page.locator("#live-status")).to_have_text("COMPLETED", timeout=20_000)
+                await ending
+                await page.goto(f"{base}/app/history")
+                await expect(page.locator(".partner-cdr")).to_contain_text("4.000 kWh")
+                await shot(page, "partner-3-history")
