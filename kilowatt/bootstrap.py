@@ -398,24 +398,28 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
 @contextlib.asynccontextmanager
 async def roaming_session(settings: Settings) -> AsyncIterator[roaming.Roaming]:
     """The roaming services without serving (the CLI): the store started, closed after."""
-    kw = build(settings)
-    assert kw.roaming is not None and kw.peer_client is not None
-    await kw.store.start(migrate=settings.migrate_on_start)
-    try:
+    async with _without_serving(settings) as kw:
+        assert kw.roaming is not None
         yield kw.roaming
-    finally:
-        await kw.peer_client.aclose()
-        await kw.store.close()
 
 
 @contextlib.asynccontextmanager
 async def emsp_session(settings: Settings) -> AsyncIterator[CommandSender]:
     """The eMSP services (partner objects, pulls) without serving (the CLI)."""
+    async with _without_serving(settings) as kw:
+        assert kw.sender is not None
+        yield kw.sender
+
+
+@contextlib.asynccontextmanager
+async def _without_serving(settings: Settings) -> AsyncIterator[Kilowatt]:
+    """Kilowatt built and its store started, for the CLI; the store and the partners'
+    HTTP client closed after."""
     kw = build(settings)
-    assert kw.sender is not None and kw.peer_client is not None
+    assert kw.peer_client is not None
     await kw.store.start(migrate=settings.migrate_on_start)
     try:
-        yield kw.sender
+        yield kw
     finally:
         await kw.peer_client.aclose()
         await kw.store.close()
