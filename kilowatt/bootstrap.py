@@ -39,7 +39,14 @@ from kilowatt.ocpi.deps import OcpiBackend
 from kilowatt.ocpp.gateway import InProcessStationGateway
 from kilowatt.ocpp.server import CentralSystem
 from kilowatt.ports import Clock, Mailer
-from kilowatt.services import access, billing, payment_settlement, roaming, roaming_driver_tokens
+from kilowatt.services import (
+    access,
+    billing,
+    payment_settlement,
+    roaming,
+    roaming_driver_tokens,
+    roaming_payments,
+)
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
 from kilowatt.services.context import (
     BillingPolicy,
@@ -296,7 +303,7 @@ async def _settling(
         return
     pctx, stripe = paying
     interval_s = kw.settings.payments_reconcile_interval_s
-    sweeper = asyncio.create_task(_sweep_payments(pctx, interval_s))
+    sweeper = asyncio.create_task(_sweep_payments(pctx, interval_s, kw.sender))
     try:
         yield
     finally:
@@ -306,11 +313,16 @@ async def _settling(
         await stripe.close()
 
 
-async def _sweep_payments(pctx: PaymentContext, interval_s: float) -> None:
+async def _sweep_payments(
+    pctx: PaymentContext, interval_s: float, sender: CommandSender | None
+) -> None:
     """A lost webhook or a restart between a CDR and its capture loses nothing."""
+    partner = None
+    if sender is not None:
+        partner = functools.partial(roaming_payments.settle_partner, sender=sender, pctx=pctx)
     while True:
         try:
-            await payment_settlement.reconcile(pctx)
+            await payment_settlement.reconcile(pctx, partner=partner)
         except Exception:
             log.exception("reconciling payments failed; retrying in %s s", interval_s)
         await asyncio.sleep(interval_s)
@@ -392,6 +404,8 @@ def _mount_ocpi(kw: Kilowatt, client: httpx.AsyncClient) -> None:
     pusher.reads = reads
     kw.app.state.roaming = kw.roaming
     kw.app.state.roaming_sender = kw.sender
+    if kw.payment_follower is not None:  # our drivers pay for sessions at partners too
+        kw.payment_follower.sender = kw.sender
     kw.app.mount("/ocpi", create_ocpi(backend))
 
 

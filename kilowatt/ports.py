@@ -959,6 +959,10 @@ class ReceivedObjects(Protocol):
         ``published_only``: locations with ``publish`` true."""
         ...
 
+    async def cdr_of_session(self, session: ObjectKey) -> ReceivedObject | None:
+        """The CDR a partner sent for that session (``session_id`` under its party)."""
+        ...
+
     async def of_tokens(
         self,
         module: ReceivedModule,
@@ -1055,6 +1059,21 @@ class PaymentStore(Protocol):
         """Start holds at the station (held or released) not yet linked to a transaction."""
         ...
 
+    async def of_roaming_session(self, session_key: str) -> Sequence[Payment]:
+        """The holds of a partner's session, ``{country}:{party}:{session id}``."""
+        ...
+
+    async def by_roaming_reference(self, reference: str) -> Sequence[Payment]:
+        """The hold whose START_SESSION carried this authorization_reference."""
+        ...
+
+    async def unlinked_roaming(
+        self, driver_id: str, partner_id: str, location_id: str
+    ) -> Sequence[Payment]:
+        """The driver's start holds (held or released) for a partner's location that no
+        partner session claimed yet."""
+        ...
+
     async def authorized(self, limit: int) -> Sequence[Payment]: ...
     async def add_refund(self, refund: PaymentRefund, payment: Payment) -> None:
         """The refund and the payment it changed, together."""
@@ -1141,6 +1160,13 @@ class InvoiceStore(Protocol):
     ) -> Sequence[CdrRecord]:
         """The driver's CDRs issued in [since, until) on no invoice yet, but for those of
         sessions paid by card holds (pay as you go)."""
+        ...
+
+    async def uninvoiced_partner_cdrs(
+        self, driver_id: str, since: datetime, until: datetime
+    ) -> Sequence[dict[str, Any]]:
+        """The OCPI CDRs partner CPOs sent for the driver's tokens, received in [since,
+        until), on no invoice yet, but for those of sessions paid by card holds."""
         ...
 
     async def issue(self, invoice: Invoice, prefix: str) -> Invoice:

@@ -108,3 +108,34 @@ class TokenChanged(Event):
     """A token was created, changed or deleted (local lists follow)."""
 
     uid: str
+
+
+# --- roaming, eMSP role: what partner CPOs sent about our drivers' sessions (issue 7) ---
+__all__ += ["PartnerCdrReceived", "PartnerCommandAnswered", "PartnerSessionChanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerSessionChanged(Event):
+    """A partner CPO sent (PUT or PATCH) a Session of its party ``country_code``/``party_id``."""
+
+    partner_id: str
+    country_code: str
+    party_id: str
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCdrReceived(Event):
+    """A partner CPO POSTed a CDR (maybe again: handlers are idempotent)."""
+
+    partner_id: str
+    country_code: str
+    party_id: str
+    cdr_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCommandAnswered(Event):
+    """A partner CPO's CommandResult for a command we sent arrived."""
+
+    command_id: str

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -44,6 +44,7 @@ __all__ = [
     "invoice_number",
     "line_of",
     "lines_of",
+    "partner_line_of",
 ]
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -122,6 +123,7 @@ class InvoiceLine:
     excl_vat_minor: int
     vat_minor: int
     credit: bool = False
+    roaming: bool = False  # a partner CPO's CDR; ``cdr_id`` is then {country}:{party}:{id}
 
     @property
     def incl_vat_minor(self) -> int:
@@ -264,6 +266,27 @@ def line_of(cdr: Mapping[str, Any]) -> InvoiceLine:
     )
 
 
+def partner_line_of(cdr: Mapping[str, Any]) -> InvoiceLine:
+    """The line of a CDR a partner CPO sent for the driver's session on its network. Its
+    totals may carry more decimals than the currency: each is rounded half up to the minor
+    unit, as the driver is charged."""
+    currency, cost = str(cdr["currency"]), cdr["total_cost"]
+    step = Decimal(1).scaleb(-(len(str(to_minor(Decimal(1), currency))) - 1))
+    rounded = {
+        name: str(Decimal(str(cost[name])).quantize(step, ROUND_HALF_UP))
+        for name in ("excl_vat", "incl_vat")
+        if cost.get(name) is not None
+    }
+    line = line_of({**cdr, "total_cost": rounded})
+    party = f"{cdr['country_code']}:{cdr['party_id']}"
+    return replace(
+        line,
+        cdr_id=f"{party}:{cdr['id']}",
+        description=f"Roaming at {party}: {line.description}",
+        roaming=True,
+    )
+
+
 def _signed_minor(amount: Decimal, currency: str) -> int:
     minor = to_minor(abs(amount), currency)  # refuses what does not fit the currency
     return -minor if amount < 0 else minor
@@ -297,7 +320,9 @@ def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def lines_of(cdrs: Sequence[Mapping[str, Any]]) -> tuple[InvoiceLine, ...]:
-    """The lines of some CDRs, by the time each session ended, then by id."""
-    lines = [line_of(cdr) for cdr in cdrs]
+def lines_of(
+    cdrs: Sequence[Mapping[str, Any]], partner_cdrs: Sequence[Mapping[str, Any]] = ()
+) -> tuple[InvoiceLine, ...]:
+    """The lines of our CDRs and partners', by the time each session ended, then by id."""
+    lines = [line_of(cdr) for cdr in cdrs] + [partner_line_of(cdr) for cdr in partner_cdrs]
     return tuple(sorted(lines, key=lambda li: (li.ended_at, li.cdr_id)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from kilowatt.domain.errors import Conflict, DomainError, InvalidValue
@@ -31,6 +31,7 @@ __all__ = [
     "PaymentState",
     "split",
     "to_minor",
+    "to_minor_nearest",
     "to_minor_up",
 ]
 
@@ -74,6 +75,19 @@ def from_minor(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-_EXPONENTS.get(currency, 2))
 
 
+def to_minor_nearest(amount: Decimal, currency: str) -> int:
+    """A partner's price (it may carry more decimals than the currency) in minor units,
+    rounded half up, as it is charged.
+
+    >>> to_minor_nearest(Decimal("4.2450"), "EUR")
+    425
+    """
+    scaled = amount.scaleb(_EXPONENTS.get(currency, 2)).to_integral_value(ROUND_HALF_UP)
+    if scaled < 0:
+        raise InvalidValue("a payment amount cannot be negative")
+    return int(scaled)
+
+
 def to_minor_up(amount: Decimal, currency: str) -> int:
     """An estimate in minor units, rounded up (to hold against, never to charge).
 
@@ -105,6 +119,12 @@ class Payment:
     evse_id: int | None = None
     remote_start_id: int | None = None
     idempotency_key: str = ""  # the one the hold was placed with
+    # A session at a partner CPO (OCPI): where it was asked to start, the
+    # authorization_reference sent with START_SESSION, the partner's session once linked.
+    roaming_partner: str | None = None
+    roaming_location: str | None = None
+    roaming_reference: str | None = None
+    roaming_session: str | None = None
 
     @property
     def is_final(self) -> bool:

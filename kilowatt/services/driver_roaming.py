@@ -8,12 +8,21 @@ from collections.abc import Sequence
 
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.roaming_objects import ReceivedModule, ReceivedObject, SentCommand
-from kilowatt.services import driver_tokens
+from kilowatt.services import driver_tokens, roaming_payments
 from kilowatt.services import roaming_sent_commands as sent
 from kilowatt.services.context import ServiceContext
+from kilowatt.services.invoices import InvoiceContext, is_postpaid
+from kilowatt.services.payment_context import PaymentContext
 from kilowatt.services.roaming_sent_commands import CommandSender
 
-__all__ = ["cdrs_of", "command_of", "session_of", "sessions_of", "stop_session"]
+__all__ = [
+    "cdrs_of",
+    "command_of",
+    "session_of",
+    "sessions_of",
+    "start_session",
+    "stop_session",
+]
 
 
 async def sessions_of(
@@ -46,6 +55,23 @@ async def cdrs_of(
     uids = await _token_uids(driver_id, ctx)
     page = await sender.received.of_tokens(ReceivedModule.CDRS, uids, limit=limit, offset=offset)
     return page.items
+
+
+async def start_session(
+    sender: CommandSender,
+    ctx: ServiceContext,
+    driver_id: str,
+    where: sent.StartRequest,
+    *,
+    payments: PaymentContext | None = None,
+    invoicing: InvoiceContext | None = None,
+) -> SentCommand:
+    """START_SESSION with the driver's app token. With ``payments`` the driver's card is
+    held first, as at our stations (PaymentDeclined: the partner is not asked); a postpaid
+    driver is not held (the partner's CDR goes on the monthly invoice)."""
+    if payments is not None and not (invoicing and await is_postpaid(driver_id, invoicing)):
+        return await roaming_payments.start_paid(sender, ctx, payments, driver_id, where)
+    return await sent.driver_start_session(sender, ctx, driver_id, where)
 
 
 async def stop_session(

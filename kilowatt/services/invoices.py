@@ -10,6 +10,8 @@
 Which CDRs: those of the driver issued (``last_updated``) before the end of the month, since
 the driver became postpaid, on no invoice yet, and not of a session paid by card holds. A CDR
 issued late is thus on the next month's invoice; a month never run is caught by the next run.
+The CDRs partner CPOs sent for the driver's sessions on their networks (roaming) are lines
+too, by when we received them, each total rounded to the currency's minor unit.
 
 Idempotent: a driver has one invoice per month (a rerun issues nothing new), a CDR is on one
 invoice at most (the store's keys), and a charge's idempotency key is derived from the number
@@ -22,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from kilowatt.domain.drivers import Driver
 from kilowatt.domain.errors import AccessDenied, Conflict, DomainError, InvalidValue, NotFound
@@ -37,7 +40,7 @@ from kilowatt.domain.invoices import (
     lines_of,
 )
 from kilowatt.domain.payments import PaymentDeclined
-from kilowatt.ports import CdrRecord, InvoiceCharges, InvoiceDocuments, InvoiceStore, PaymentHold
+from kilowatt.ports import InvoiceCharges, InvoiceDocuments, InvoiceStore, PaymentHold
 from kilowatt.services.payment_cards import card_for_hold, customer_of
 from kilowatt.services.payment_context import KeyedLocks, PaymentContext
 from kilowatt.services.refunds import REFUND_ROLES
@@ -139,14 +142,21 @@ async def run_month(month: Month, ictx: InvoiceContext) -> RunReport:
 async def _issue_if_due(
     driver_id: str, since: datetime, month: Month, ictx: InvoiceContext
 ) -> list[Invoice]:
-    found = await ictx.store.uninvoiced_cdrs(driver_id, since, month.end)
-    return [await _issue(driver_id, month, found, ictx)] if found else []
+    found = [
+        record.body for record in await ictx.store.uninvoiced_cdrs(driver_id, since, month.end)
+    ]
+    roamed = await ictx.store.uninvoiced_partner_cdrs(driver_id, since, month.end)
+    return [await _issue(driver_id, month, found, roamed, ictx)] if found or roamed else []
 
 
 async def _issue(
-    driver_id: str, month: Month, found: Sequence[CdrRecord], ictx: InvoiceContext
+    driver_id: str,
+    month: Month,
+    found: Sequence[Mapping[str, Any]],
+    roamed: Sequence[Mapping[str, Any]],
+    ictx: InvoiceContext,
 ) -> Invoice:
-    currencies = {str(record.body["currency"]) for record in found}
+    currencies = {str(cdr["currency"]) for cdr in (*found, *roamed)}
     if len(currencies) != 1:
         raise InvalidValue(f"the CDRs of {driver_id} are in {sorted(currencies)}")
     driver, now = await _driver(driver_id, ictx), ictx.payments.ctx.clock.now()
@@ -159,7 +169,7 @@ async def _issue(
         issued_at=now,
         seller=ictx.policy.seller,
         buyer=_buyer(driver),
-        lines=lines_of([record.body for record in found]),
+        lines=lines_of(found, roamed),
         updated_at=now,
     )
     return await ictx.store.issue(draft, ictx.policy.prefix)

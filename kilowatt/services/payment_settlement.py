@@ -8,7 +8,8 @@ captures add up to exactly the CDR total. Settling twice changes nothing: what w
 already counts, and the shortfall's idempotency key is the CDR's.
 
 ``reconcile`` asks the provider about every authorized payment (a webhook may be lost) and
-then settles those whose CDR was issued while nothing settled it (a crash, a restart).
+then settles those whose CDR was issued (or, at a partner CPO, received) while nothing
+settled it (a crash, a restart). A start hold no session claimed within a day is released.
 ``handle_webhook`` applies a verified provider event once per event id.
 """
 
@@ -25,7 +26,7 @@ from kilowatt.services.payment_cards import card_for_hold, customer_of
 from kilowatt.services.payment_context import PaymentContext
 from kilowatt.services.payments import place_hold, release
 
-__all__ = ["handle_webhook", "reconcile", "settle"]
+__all__ = ["capture_total", "handle_webhook", "reconcile", "settle"]
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,17 @@ async def _settle(record: CdrRecord, pctx: PaymentContext) -> list[Payment]:
     payments = list(await pctx.store.of_transaction(record.transaction_pk))
     if not payments:
         return []  # not a session paid from the app
-    holds = [p for p in payments if p.state is PaymentState.AUTHORIZED]
-    cdr_id, now = str(record.body["id"]), pctx.ctx.clock.now()
     total_minor = to_minor(_total(record), str(record.body["currency"]))
+    return await capture_total(payments, str(record.body["id"]), total_minor, pctx)
+
+
+async def capture_total(
+    payments: list[Payment], cdr_id: str, total_minor: int, pctx: PaymentContext
+) -> list[Payment]:
+    """Spread ``total_minor`` over one session's ``payments`` (see the module's docstring);
+    the caller holds the session's lock."""
+    holds = [p for p in payments if p.state is PaymentState.AUTHORIZED]
+    now = pctx.ctx.clock.now()
     taken = sum(p.captured_minor for p in payments if p.state is not PaymentState.AUTHORIZED)
     remaining = total_minor - taken
     await _file_under(payments, cdr_id, pctx)
@@ -85,6 +94,7 @@ async def _charge_shortfall(
     payment = await place_hold(first.driver_id, customer, card, key, amount_minor, pctx)
     payment.kind, payment.transaction_pk = HoldKind.SHORTFALL, first.transaction_pk
     payment.station_id, payment.evse_id = first.station_id, first.evse_id
+    payment.roaming_partner, payment.roaming_session = first.roaming_partner, first.roaming_session
     await pctx.store.save(payment)  # held: if the capture fails, the sweep captures it
     await pctx.gateway.capture(payment.reference, amount_minor, f"capture-{payment.id}")
     payment.capture(amount_minor, cdr_id, pctx.ctx.clock.now())
@@ -97,9 +107,13 @@ def _total(record: CdrRecord) -> Decimal:
     return Decimal(str(cost.get("incl_vat", cost["excl_vat"])))
 
 
-async def reconcile(pctx: PaymentContext, limit: int = 200) -> int:
+async def reconcile(
+    pctx: PaymentContext,
+    limit: int = 200,
+    partner: Callable[[Payment], Awaitable[int]] | None = None,
+) -> int:
     """Follow the provider for every authorized payment, then settle the ones whose CDR
-    exists; how many payments changed."""
+    exists (``partner`` settles those of sessions at partner CPOs); how many changed."""
     changed = 0
     for payment in await pctx.store.authorized(limit):
         status = await pctx.lookup.intent(payment.reference)
@@ -107,7 +121,10 @@ async def reconcile(pctx: PaymentContext, limit: int = 200) -> int:
             await pctx.store.save(payment)
             changed += 1
     for payment in await pctx.store.authorized(limit):
-        changed += await _settle_if_billed(payment, pctx)
+        if payment.roaming_session is not None:
+            changed += await partner(payment) if partner is not None else 0
+        else:
+            changed += await _settle_if_billed(payment, pctx)
     return changed
 
 

@@ -31,7 +31,16 @@ from kilowatt.services.payment_cards import card_for_hold, customer_of
 from kilowatt.services.payment_context import PaymentContext
 from kilowatt.services.remote_control import RemoteStart, RemoteStop, send
 
-__all__ = ["link", "new_key", "payments_of", "place_hold", "release", "start_paid", "top_up"]
+__all__ = [
+    "give_back",
+    "link",
+    "new_key",
+    "payments_of",
+    "place_hold",
+    "release",
+    "start_paid",
+    "top_up",
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +77,14 @@ async def start_paid(
             station_id, request, pctx.ctx, gateway, timeout_s=timeout_s
         )
     except BaseException:
-        await _give_back(payment, pctx)
+        await give_back(payment, pctx)
         raise
     if answer.get("status") != _STARTED:
-        await _give_back(payment, pctx)
+        await give_back(payment, pctx)
     return answer
 
 
-async def _give_back(payment: Payment, pctx: PaymentContext) -> None:
+async def give_back(payment: Payment, pctx: PaymentContext) -> None:
     """Release the hold of a start that did not happen; should Stripe fail now, the sweep
     releases it later (a start hold no transaction claimed), so the start's own error wins."""
     try:

@@ -86,6 +86,7 @@ class StartRequest:
     token_uid: str
     evse_uid: str | None = None
     connector_id: str | None = None
+    authorization_reference: str | None = None  # ours: the CPO puts it on the Session and CDR
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,8 @@ async def start_session(sender: CommandSender, request: StartRequest) -> SentCom
         body["evse_uid"] = request.evse_uid
     if request.connector_id is not None:
         body["connector_id"] = request.connector_id
+    if request.authorization_reference is not None:
+        body["authorization_reference"] = request.authorization_reference
     to = await _owner(sender, partner, ReceivedModule.LOCATIONS, request.location_id)
     return await _send(sender, partner, "START_SESSION", body, to)
 

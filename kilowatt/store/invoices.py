@@ -44,7 +44,7 @@ _TAKE_NUMBERING = {
     "sqlite": text("UPDATE invoices SET sequence = sequence WHERE 0 = 1"),
 }
 
-_LINE_FIELDS = tuple(InvoiceLine.__dataclass_fields__)
+_LINE_FIELDS = tuple(name for name in InvoiceLine.__dataclass_fields__ if name != "roaming")
 _STATE_FIELDS = (
     "state",
     "attempts",
@@ -102,6 +102,27 @@ class SqlInvoiceStore:
         )
         return [record_from_row(row) for row in await self._context.fetch_all(statement)]
 
+    async def uninvoiced_partner_cdrs(
+        self, driver_id: str, since: datetime, until: datetime
+    ) -> Sequence[dict[str, Any]]:
+        c, link = tables.emsp_cdrs, tables.driver_tokens
+        lines, paid = tables.invoice_partner_lines, tables.payments
+        card_paid = select(paid.c.roaming_session).where(paid.c.roaming_session.is_not(None))
+        party = c.c.country_code + ":" + c.c.party_id + ":"
+        statement = (
+            select(c.c.body)
+            .join(link, link.c.token_uid == c.c.token_uid)
+            .where(
+                link.c.driver_id == driver_id,
+                c.c.last_updated >= since,
+                c.c.last_updated < until,
+                (party + c.c.id).not_in(select(lines.c.cdr_id)),
+                (c.c.session_id.is_(None) | (party + c.c.session_id).not_in(card_paid)),
+            )
+            .order_by(c.c.last_updated, c.c.id)
+        )
+        return [dict(row["body"]) for row in await self._context.fetch_all(statement)]
+
     async def issue(self, invoice: Invoice, prefix: str) -> Invoice:
         t = tables.invoices
         try:
@@ -113,9 +134,8 @@ class SqlInvoiceStore:
                 updated_at = invoice.updated_at or invoice.issued_at
                 numbered = dataclasses.replace(invoice, number=number, updated_at=updated_at)
                 await connection.execute(insert(t).values(_row(numbered, sequence)))
-                if numbered.lines:
-                    rows = [_line_row(numbered.id, n, li) for n, li in enumerate(numbered.lines)]
-                    await connection.execute(insert(tables.invoice_lines), rows)
+                for table, rows in _line_rows(numbered):
+                    await connection.execute(insert(table), rows)
         except IntegrityError as error:
             raise Conflict(f"the invoice of {invoice.driver_id} for {invoice.period}") from error
         return numbered
@@ -176,9 +196,14 @@ class SqlInvoiceStore:
         if not rows:
             return []
         ids = [row["id"] for row in rows]
-        lines = await self._context.fetch_all(
-            select(li).where(li.c.invoice_id.in_(ids)).order_by(li.c.invoice_id, li.c.position)
-        )
+        lines = [
+            line | {"roaming": table is tables.invoice_partner_lines}
+            for table in (li, tables.invoice_partner_lines)
+            for line in await self._context.fetch_all(
+                select(table).where(table.c.invoice_id.in_(ids))
+            )
+        ]
+        lines.sort(key=lambda line: line["position"])
         return [_invoice(row, [x for x in lines if x["invoice_id"] == row["id"]]) for row in rows]
 
 
@@ -207,9 +232,16 @@ def _row(invoice: Invoice, sequence: int) -> dict[str, Any]:
     }
 
 
-def _line_row(invoice_id: str, position: int, line: InvoiceLine) -> dict[str, Any]:
-    row = {name: getattr(line, name) for name in _LINE_FIELDS}
-    return row | {"invoice_id": invoice_id, "position": position}
+def _line_rows(invoice: Invoice) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Our CDRs' lines and partners', each with its position on the invoice."""
+    ours: list[dict[str, Any]] = []
+    partners: list[dict[str, Any]] = []
+    for position, line in enumerate(invoice.lines):
+        row = {name: getattr(line, name) for name in _LINE_FIELDS}
+        row |= {"invoice_id": invoice.id, "position": position}
+        (partners if line.roaming else ours).append(row)
+    found = [(tables.invoice_lines, ours), (tables.invoice_partner_lines, partners)]
+    return [(table, rows) for table, rows in found if rows]
 
 
 def _party_json(party: Party) -> dict[str, Any]:
@@ -242,7 +274,7 @@ def _invoice(row: dict[str, Any], lines: list[dict[str, Any]]) -> Invoice:
 
 
 def _line(row: dict[str, Any]) -> InvoiceLine:
-    values = {name: row[name] for name in _LINE_FIELDS}
+    values = {name: row[name] for name in (*_LINE_FIELDS, "roaming")}
     values["energy_kwh"] = Decimal(values["energy_kwh"])
     values["vat_rate"] = Decimal(values["vat_rate"])
     return InvoiceLine(**values)

@@ -67,6 +67,25 @@ class SqlPaymentStore:
             & t.c.state.in_([PaymentState.AUTHORIZED.value, PaymentState.RELEASED.value])
         )
 
+    async def of_roaming_session(self, session_key: str) -> Sequence[Payment]:
+        return await self._payments(tables.payments.c.roaming_session == session_key)
+
+    async def by_roaming_reference(self, reference: str) -> Sequence[Payment]:
+        return await self._payments(tables.payments.c.roaming_reference == reference)
+
+    async def unlinked_roaming(
+        self, driver_id: str, partner_id: str, location_id: str
+    ) -> Sequence[Payment]:
+        t = tables.payments
+        return await self._payments(
+            (t.c.driver_id == driver_id)
+            & (t.c.roaming_partner == partner_id)
+            & (t.c.roaming_location == location_id)
+            & t.c.roaming_session.is_(None)
+            & (t.c.kind == HoldKind.START.value)
+            & t.c.state.in_([PaymentState.AUTHORIZED.value, PaymentState.RELEASED.value])
+        )
+
     async def authorized(self, limit: int) -> Sequence[Payment]:
         t = tables.payments
         statement = (

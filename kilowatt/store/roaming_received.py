@@ -112,6 +112,16 @@ class SqlReceivedObjects:
         ordered = statement.order_by(table.c.country_code, table.c.party_id, table.c.id)
         return await self._page(module, ordered, limit, offset)
 
+    async def cdr_of_session(self, session: ObjectKey) -> ReceivedObject | None:
+        t = tables.emsp_cdrs
+        statement = select(t).where(
+            t.c.country_code == session.country_code,
+            t.c.party_id == session.party_id,
+            t.c.session_id == session.id,
+        )
+        row = await self._context.fetch_one(statement.order_by(t.c.last_updated.desc()).limit(1))
+        return None if row is None else _received(ReceivedModule.CDRS, row)
+
     async def of_tokens(
         self,
         module: ReceivedModule,

@@ -730,12 +730,18 @@ payments = Table(
     Column("evse_id", Integer),
     Column("remote_start_id", BigInteger),
     Column("transaction_pk", String(36)),
-    Column("cdr_id", String(39)),
+    Column("cdr_id", String(48)),  # ours, or a partner's as {country}:{party}:{id}
     _utc("created_at", nullable=False),
     _utc("updated_at", nullable=False),
+    Column("roaming_partner", String(36)),
+    Column("roaming_location", String(36)),
+    Column("roaming_reference", String(36)),
+    Column("roaming_session", String(48)),  # {country}:{party}:{session id}
     Index("ix_payments_driver", "driver_id", "created_at"),
     Index("ix_payments_transaction", "transaction_pk"),
     Index("ix_payments_state", "state"),
+    Index("ix_payments_roaming_reference", "roaming_reference"),
+    Index("ix_payments_roaming_session", "roaming_session"),
 )
 
 payment_refunds = Table(
@@ -743,7 +749,7 @@ payment_refunds = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("payment_id", String(36), ForeignKey("payments.id"), nullable=False),
-    Column("cdr_id", String(39)),
+    Column("cdr_id", String(48)),
     Column("amount_minor", BigInteger, nullable=False),
     Column("reference", String(255), nullable=False),
     Column("idempotency_key", String(120), nullable=False),  # the operator's request
@@ -821,7 +827,13 @@ driver_favourites = Table(
 # Drivers an operator made postpaid (their sessions start without a hold), their monthly
 # invoices (numbers gapless per year: the unique (year, sequence)), and the invoices' lines:
 # the CDR is the key, so a CDR is on one invoice at most.
-__all__ += ["invoice_lines", "invoice_refunds", "invoices", "postpaid_drivers"]
+__all__ += [
+    "invoice_lines",
+    "invoice_partner_lines",
+    "invoice_refunds",
+    "invoices",
+    "postpaid_drivers",
+]
 
 postpaid_drivers = Table(
     "postpaid_drivers",
@@ -858,21 +870,41 @@ invoices = Table(
     UniqueConstraint("driver_id", "period", name="uq_invoices_driver_period"),
 )
 
+
+def _invoice_line_columns() -> list[Column[Any]]:
+    """What a line says, the same for our CDRs and partners'."""
+    return [
+        Column(
+            "invoice_id", String(36), ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False
+        ),
+        Column("position", Integer, nullable=False),
+        Column("description", String(500), nullable=False),
+        _utc("started_at", nullable=False),
+        _utc("ended_at", nullable=False),
+        Column("energy_kwh", DecimalText(), nullable=False),
+        Column("vat_rate", DecimalText(), nullable=False),
+        Column("excl_vat_minor", BigInteger, nullable=False),
+        Column("vat_minor", BigInteger, nullable=False),
+        Column("credit", Boolean, nullable=False),
+    ]
+
+
 invoice_lines = Table(
     "invoice_lines",
     metadata,
     Column("cdr_id", String(39), ForeignKey("cdrs.id"), primary_key=True),
-    Column("invoice_id", String(36), ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("description", String(500), nullable=False),
-    _utc("started_at", nullable=False),
-    _utc("ended_at", nullable=False),
-    Column("energy_kwh", DecimalText(), nullable=False),
-    Column("vat_rate", DecimalText(), nullable=False),
-    Column("excl_vat_minor", BigInteger, nullable=False),
-    Column("vat_minor", BigInteger, nullable=False),
-    Column("credit", Boolean, nullable=False),
+    *_invoice_line_columns(),
     Index("ix_invoice_lines_invoice", "invoice_id", "position"),
+)
+
+# A CDR a partner CPO sent for a postpaid driver's session on its network; the key keeps it
+# on one invoice at most ({country}:{party}:{id}, as on the driver's receipt).
+invoice_partner_lines = Table(
+    "invoice_partner_lines",
+    metadata,
+    Column("cdr_id", String(48), primary_key=True),
+    *_invoice_line_columns(),
+    Index("ix_invoice_partner_lines_invoice", "invoice_id", "position"),
 )
 
 invoice_refunds = Table(

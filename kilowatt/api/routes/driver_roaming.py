@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Request, status
 
 from kilowatt.api.deps import BackendDep, Limit, Offset
 from kilowatt.api.driver_deps import SignedInDriver
+from kilowatt.api.invoice_deps import MaybeInvoices
+from kilowatt.api.payment_deps import MaybePayments
 from kilowatt.api.schemas.roaming import CommandPublic, DriverRoamingStart, ReceivedPublic
 from kilowatt.services import driver_roaming
 from kilowatt.services import roaming_sent_commands as sent
@@ -26,14 +28,23 @@ SenderDep = Annotated[sent.CommandSender, Depends(_sender)]
 
 @router.post("/sessions", status_code=status.HTTP_202_ACCEPTED)
 async def start_session(
-    body: DriverRoamingStart, driver: SignedInDriver, backend: BackendDep, sender: SenderDep
+    body: DriverRoamingStart,
+    driver: SignedInDriver,
+    backend: BackendDep,
+    sender: SenderDep,
+    pctx: MaybePayments,
+    ictx: MaybeInvoices,
 ) -> CommandPublic:
     """START_SESSION at the partner's location with your app token; follow the command at
-    ``GET /driver/roaming/commands/{id}``, the session shows once the CPO sends it."""
+    ``GET /driver/roaming/commands/{id}``, the session shows once the CPO sends it. With
+    payments on, your default card is held first (402 with the reason if it is declined;
+    not when you are postpaid) and the partner's CDR total is captured from the hold."""
     where = sent.StartRequest(
         body.partner_id, body.location_id, "", body.evse_uid, body.connector_id
     )
-    found = await sent.driver_start_session(sender, backend.ctx, driver.id, where)
+    found = await driver_roaming.start_session(
+        sender, backend.ctx, driver.id, where, payments=pctx, invoicing=ictx
+    )
     return CommandPublic.of(found)
 
 

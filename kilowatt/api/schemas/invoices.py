@@ -68,6 +68,11 @@ class InvoiceLinePublic(BaseModel):
     vat_minor: int
     incl_vat_minor: int
     credit: bool
+    roaming: bool = Field(
+        default=False,
+        description="A partner CPO's CDR (a session on its network); cdr_id is then "
+        "{country}:{party}:{id}",
+    )
 
     @classmethod
     def of(cls, line: InvoiceLine) -> InvoiceLinePublic:

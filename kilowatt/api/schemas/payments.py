@@ -61,15 +61,21 @@ class PaymentPublic(BaseModel):
     captured_minor: int
     refunded_minor: int
     session_id: str | None = Field(description="The session (transaction) it pays for")
-    cdr_id: str | None
+    partner_session: str | None = Field(
+        default=None,
+        description="A session at a partner CPO it pays for: {country}:{party}:{session id}",
+    )
+    cdr_id: str | None = Field(description="Ours, or a partner's as {country}:{party}:{id}")
     station_id: str | None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def of(cls, payment: Payment) -> PaymentPublic:
-        fields = {n: getattr(payment, n) for n in cls.model_fields if n != "session_id"}
-        return cls(**fields, session_id=payment.transaction_pk)
+        ours = {"session_id", "partner_session"}
+        fields = {n: getattr(payment, n) for n in cls.model_fields if n not in ours}
+        session, partner_session = payment.transaction_pk, payment.roaming_session
+        return cls(**fields, session_id=session, partner_session=partner_session)
 
 
 class RefundCreate(Input):

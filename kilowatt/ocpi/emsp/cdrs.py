@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
+from kilowatt.domain.events import PartnerCdrReceived
 from kilowatt.domain.roaming import OCPI_VERSION
 from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule
 from kilowatt.ocpi.deps import OcpiBackendDep, RegisteredDep
@@ -26,6 +27,8 @@ async def post_cdr(
     backend: OcpiBackendDep,
 ) -> JSONResponse:
     key = await received.post_cdr(body, caller, backend.received)
+    cdr = PartnerCdrReceived(caller.id, key.country_code, key.party_id, key.id)
+    await backend.ctx.events.publish([cdr])  # payments capture it, the live page ends
     url = f"{backend.base_url}/emsp/{OCPI_VERSION}/cdrs/{key.country_code}/{key.party_id}/{key.id}"
     return JSONResponse(envelope(None), 201, headers={"Location": url})
 

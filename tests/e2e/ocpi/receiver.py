@@ -38,6 +38,7 @@ class OcpiReceiver:
     authorized: list[tuple[str, str]] = field(default_factory=list)
     routed: list[dict[str, str]] = field(default_factory=list)  # of each authorization
     configuration_routing: list[dict[str, str]] = field(default_factory=list)  # versions
+    command_answer: str | None = None  # set: a CPO's Commands receiver answering this
     _server: uvicorn.Server | None = None
     _task: asyncio.Task[None] | None = None
 
@@ -67,7 +68,17 @@ class OcpiReceiver:
             ]
             sender = {"identifier": "tokens", "role": "SENDER", "url": f"{base}/sender/tokens"}
             endpoints.append(sender)
+            if self.command_answer is not None:
+                commands = {"identifier": "commands", "role": "RECEIVER", "url": f"{base}/cpo/c"}
+                endpoints.append(commands)
             return ok({"version": "2.2.1", "endpoints": endpoints})
+
+        @app.post("/ocpi/cpo/c/{name}")
+        async def command(name: str, request: Request) -> JSONResponse:
+            body = await request.json()
+            auth = request.headers.get("Authorization")
+            self.received.append(Received("POST", f"commands/{name}", body, auth))
+            return ok({"result": self.command_answer, "timeout": 30})
 
         @app.post("/ocpi/sender/tokens/{uid}/authorize")
         async def authorize(request: Request, uid: str, type: str = "RFID") -> JSONResponse:

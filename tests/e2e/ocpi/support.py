@@ -22,12 +22,15 @@ def token_header(token: str) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def partner_server(tmp_path: Path, party_id: str = "PRT") -> AsyncIterator[RunningServer]:
-    """Another Kilowatt (SQLite) acting as the partner platform."""
+async def partner_server(
+    tmp_path: Path, party_id: str = "PRT", **settings: Any
+) -> AsyncIterator[RunningServer]:
+    """Another Kilowatt (SQLite) acting as the partner platform (``settings``: more of its
+    settings, e.g. payments on)."""
     path = tmp_path / "partner.db"
     url = f"sqlite+aiosqlite:///{path}"
     await upgrade_schema(url)
-    running = RunningServer(settings_for(url, party_id=party_id, country_code="DE"))
+    running = RunningServer(settings_for(url, party_id=party_id, country_code="DE", **settings))
     await running.start()
     try:
         yield running
@@ -124,11 +127,14 @@ class RoamingPair:
 
 
 @contextlib.asynccontextmanager
-async def roaming_pair(cpo: RunningServer, tmp_path: Path) -> AsyncIterator[RoamingPair]:
+async def roaming_pair(
+    cpo: RunningServer, tmp_path: Path, **emsp_settings: Any
+) -> AsyncIterator[RoamingPair]:
     """``cpo`` must have published a location (e.g. ``priced_site``) already."""
     async with cpo.client() as cpo_api:
         invitation = await invite(cpo_api)
-    async with partner_server(tmp_path, party_id="MSP") as emsp, emsp.client() as api:
+    partner = partner_server(tmp_path, party_id="MSP", **emsp_settings)
+    async with partner as emsp, emsp.client() as api:
         body = {"versions_url": invitation["versions_url"], "token": invitation["token"]}
         registered = await api.post("/api/v1/ocpi/partners/register", json=body)
         assert registered.status_code == 201, registered.text
