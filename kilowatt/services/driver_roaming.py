@@ -8,12 +8,13 @@ from collections.abc import Sequence
 
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.roaming_objects import ReceivedModule, ReceivedObject, SentCommand
+from kilowatt.ports import ReceivedObjects
 from kilowatt.services import driver_tokens
 from kilowatt.services import roaming_sent_commands as sent
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.roaming_sent_commands import CommandSender
 
-__all__ = ["cdrs_of", "command_of", "session_of", "sessions_of", "stop_session"]
+__all__ = ["cdr_of", "cdrs_of", "command_of", "session_of", "sessions_of", "stop_session"]
 
 
 async def sessions_of(
@@ -46,6 +47,17 @@ async def cdrs_of(
     uids = await _token_uids(driver_id, ctx)
     page = await sender.received.of_tokens(ReceivedModule.CDRS, uids, limit=limit, offset=offset)
     return page.items
+
+
+async def cdr_of(
+    received: ReceivedObjects, ctx: ServiceContext, driver_id: str, cdr_id: str
+) -> ReceivedObject:
+    """One CDR a partner CPO sent for one of the driver's tokens; NotFound for any other."""
+    uids = await _token_uids(driver_id, ctx)
+    page = await received.of_tokens(ReceivedModule.CDRS, uids, limit=1, offset=0, object_id=cdr_id)
+    if not page.items:
+        raise NotFound(f"no CDR {cdr_id}")
+    return page.items[0]
 
 
 async def stop_session(
