@@ -16,7 +16,7 @@ from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule
 from kilowatt.ports import ReceivedObjects
 from kilowatt.services import driver_roaming
 from kilowatt.services.context import ServiceContext
-from kilowatt.services.receipts import Receipt, receipt_of_cdr
+from kilowatt.services.receipts import Receipt, address_line, receipt_of_cdr
 
 __all__ = ["partner_receipt", "receipt_of_partner_cdr"]
 
@@ -49,7 +49,7 @@ def receipt_of_partner_cdr(cdr: Mapping[str, Any], location: Mapping[str, Any] |
     return replace(
         made,
         location_name=str(named or made.location_name),
-        address=made.address or _address(where),
+        address=made.address or address_line(where),
         operator=f"{operator_name} ({party})" if operator_name else party,
     )
 
@@ -63,8 +63,3 @@ def _zone(name: object) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         return "UTC"
     return name
-
-
-def _address(where: Mapping[str, Any]) -> str:
-    street, city = where.get("address") or "", where.get("city") or ""
-    return f"{street}, {where.get('postal_code') or ''} {city}".strip(" ,")

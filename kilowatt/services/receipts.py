@@ -28,6 +28,7 @@ __all__ = [
     "CardPayment",
     "Receipt",
     "ReceiptLine",
+    "address_line",
     "located_receipt",
     "receipt",
     "receipt_of",
@@ -144,7 +145,7 @@ def receipt_of_cdr(body: Mapping[str, Any], time_zone: str) -> Receipt:
         session_id=str(body.get("session_id") or ""),
         credit=bool(body.get("credit")),
         location_name=str(where.get("name") or where["id"]),
-        address=_address(where),
+        address=address_line(where),
         evse_id=str(where.get("evse_id") or where.get("evse_uid") or ""),
         started_at=start,
         ended_at=_time(body["end_date_time"]),
@@ -157,9 +158,10 @@ def receipt_of_cdr(body: Mapping[str, Any], time_zone: str) -> Receipt:
     )
 
 
-def _address(where: Mapping[str, Any]) -> str:
-    street, city = where.get("address") or "", where.get("city") or ""
-    return f"{street}, {where.get('postal_code') or ''} {city}".strip(" ,")
+def address_line(where: Mapping[str, Any]) -> str:
+    """ "Street 1, 1234 AB City" from an OCPI (CDR) location, leaving out what it lacks."""
+    town = " ".join(str(p) for p in (where.get("postal_code"), where.get("city")) if p)
+    return ", ".join(part for part in (str(where.get("address") or ""), town) if part)
 
 
 def _session_fee(
