@@ -71,7 +71,7 @@ from kilowatt.services.running_cost import RunningCostNotifier
 from kilowatt.services.subscriptions import SubscriptionContext
 from kilowatt.services.upkeep import Upkeep, running
 from kilowatt.store import Store
-from kilowatt.store.favourites import SqlFavourites
+from kilowatt.store.favourites import SqlFavourites, SqlPartnerFavourites
 from kilowatt.store.invoices import SqlInvoiceStore
 from kilowatt.store.payments import SqlPaymentStore
 from kilowatt.store.roaming import (
@@ -351,6 +351,7 @@ def _mount_web(
         stripe_publishable_key=(settings.stripe_publishable_key or "") if payments else "",
         call_timeout_s=settings.call_timeout_s,
         received=SqlReceivedObjects(store.context, store.committer),
+        partner_favourites=SqlPartnerFavourites(store.context, store.committer),
     )
     app.router.routes.extend(mail_link_routes())
     app.mount("/app", create_web(backend))

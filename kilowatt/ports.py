@@ -1195,3 +1195,23 @@ class InvoiceDocuments(Protocol):
     def pdf(self, invoice: Invoice) -> bytes:
         """The invoice as a PDF document."""
         ...
+
+
+# --- partner CPOs' locations among the driver app's favourites (receipts branch) ---
+
+__all__ += ["PartnerFavourites"]
+
+
+class PartnerFavourites(Protocol):
+    """The partner CPOs' locations (received ones, by their OCPI key) each driver starred;
+    each write is durable when the call returns."""
+
+    async def of(self, driver_id: str) -> Sequence[ObjectKey]:
+        """The starred locations' keys, oldest star first."""
+        ...
+
+    async def star(self, driver_id: str, location: ObjectKey, at: datetime) -> None:
+        """Idempotent: starring a starred location changes nothing."""
+        ...
+
+    async def unstar(self, driver_id: str, location: ObjectKey) -> None: ...

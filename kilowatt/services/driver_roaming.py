@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.roaming_objects import ReceivedModule, ReceivedObject, SentCommand
+from kilowatt.ports import ReceivedObjects
 from kilowatt.services import driver_tokens, roaming_payments
 from kilowatt.services import roaming_sent_commands as sent
 from kilowatt.services.context import ServiceContext
@@ -16,6 +17,7 @@ from kilowatt.services.payment_context import PaymentContext
 from kilowatt.services.roaming_sent_commands import CommandSender
 
 __all__ = [
+    "cdr_of",
     "cdrs_of",
     "command_of",
     "session_of",
@@ -72,6 +74,17 @@ async def start_session(
     if payments is not None and not (invoicing and await is_postpaid(driver_id, invoicing)):
         return await roaming_payments.start_paid(sender, ctx, payments, driver_id, where)
     return await sent.driver_start_session(sender, ctx, driver_id, where)
+
+
+async def cdr_of(
+    received: ReceivedObjects, ctx: ServiceContext, driver_id: str, cdr_id: str
+) -> ReceivedObject:
+    """One CDR a partner CPO sent for one of the driver's tokens; NotFound for any other."""
+    uids = await _token_uids(driver_id, ctx)
+    page = await received.of_tokens(ReceivedModule.CDRS, uids, limit=1, offset=0, object_id=cdr_id)
+    if not page.items:
+        raise NotFound(f"no CDR {cdr_id}")
+    return page.items[0]
 
 
 async def stop_session(

@@ -14,11 +14,23 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kilowatt.domain.errors import InvalidValue
-from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule, UnknownObject
+from kilowatt.domain.roaming_objects import (
+    ObjectKey,
+    ReceivedModule,
+    ReceivedObject,
+    UnknownObject,
+)
 from kilowatt.ports import ReceivedObjects
 from kilowatt.services import roaming_received
 
-__all__ = ["app_id", "partner_location", "partner_locations", "unit_prices"]
+__all__ = [
+    "app_id",
+    "partner_key",
+    "partner_location",
+    "partner_locations",
+    "published_key",
+    "unit_prices",
+]
 
 _FOUR = Decimal("0.0001")
 _DAYS = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -37,15 +49,30 @@ async def partner_locations(store: ReceivedObjects, *, limit: int = 500) -> list
 
 async def partner_location(location_id: str, store: ReceivedObjects) -> dict[str, Any]:
     """One partner location by its app id; ``UnknownObject`` if none (or unpublished)."""
+    item = await _published(location_id, store)
+    return await _card(item.partner_id, item.body, _Tariffs(store))
+
+
+def partner_key(location_id: str) -> ObjectKey | None:
+    """The OCPI key an app id ``CC:PTY:id`` names; None if it names none."""
     parts = location_id.split(":")
     try:
-        key = ObjectKey(*parts) if len(parts) == 3 else None
+        return ObjectKey(*parts) if len(parts) == 3 else None
     except InvalidValue:
-        key = None
+        return None
+
+
+async def published_key(location_id: str, store: ReceivedObjects) -> ObjectKey:
+    """The key of a published partner location by its app id; ``UnknownObject`` if none."""
+    return (await _published(location_id, store)).key
+
+
+async def _published(location_id: str, store: ReceivedObjects) -> ReceivedObject:
+    key = partner_key(location_id)
     item = await store.get(ReceivedModule.LOCATIONS, key) if key else None
     if item is None or not item.body.get("publish", True):
         raise UnknownObject(f"no location {location_id}")
-    return await _card(item.partner_id, item.body, _Tariffs(store))
+    return item
 
 
 class _Tariffs:

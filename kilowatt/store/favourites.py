@@ -1,4 +1,5 @@
-"""The driver app's favourites (issue 7): locations each driver starred."""
+"""The driver app's favourites (issue 7): locations each driver starred, ours and partner
+CPOs' (received) ones."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from kilowatt.domain.roaming_objects import ObjectKey
 from kilowatt.store import tables
 from kilowatt.store.committer import GroupCommitter
 from kilowatt.store.repositories import StoreContext
 
-__all__ = ["SqlFavourites"]
+__all__ = ["SqlFavourites", "SqlPartnerFavourites"]
 
 
 class SqlFavourites:
@@ -37,3 +39,38 @@ class SqlFavourites:
         await self._committer.commit(
             [self._context.statements.delete(tables.driver_favourites, key)]
         )
+
+
+class SqlPartnerFavourites:
+    """ports.PartnerFavourites: partner CPOs' locations each driver starred, committed at once."""
+
+    def __init__(self, context: StoreContext, committer: GroupCommitter) -> None:
+        self._context = context
+        self._committer = committer
+
+    async def of(self, driver_id: str) -> Sequence[ObjectKey]:
+        t = tables.driver_partner_favourites
+        statement = select(t).where(t.c.driver_id == driver_id)
+        order = (t.c.created_at, t.c.country_code, t.c.party_id, t.c.location_id)
+        rows = await self._context.fetch_all(statement.order_by(*order))
+        return [ObjectKey(r["country_code"], r["party_id"], r["location_id"]) for r in rows]
+
+    async def star(self, driver_id: str, location: ObjectKey, at: datetime) -> None:
+        row = _key(driver_id, location) | {"created_at": at}
+        write = self._context.statements.insert_ignore(tables.driver_partner_favourites, row)
+        await self._committer.commit([write])
+
+    async def unstar(self, driver_id: str, location: ObjectKey) -> None:
+        key = _key(driver_id, location)
+        await self._committer.commit(
+            [self._context.statements.delete(tables.driver_partner_favourites, key)]
+        )
+
+
+def _key(driver_id: str, location: ObjectKey) -> dict[str, str]:
+    return {
+        "driver_id": driver_id,
+        "country_code": location.country_code,
+        "party_id": location.party_id,
+        "location_id": location.id,
+    }

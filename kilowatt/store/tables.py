@@ -938,3 +938,23 @@ guests = Table(
     Column("email", String(254)),
     _utc("created_at", nullable=False),
 )
+
+
+# --- partner CPOs' locations among the driver app's favourites (issue 7) ---
+__all__ += ["driver_partner_favourites"]
+
+# A received (emsp_locations) location a driver starred: its app id is CC:PTY:id.
+driver_partner_favourites = Table(
+    "driver_partner_favourites",
+    metadata,
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), primary_key=True),
+    Column("country_code", String(2), primary_key=True),
+    Column("party_id", String(3), primary_key=True),
+    Column("location_id", String(36), primary_key=True),
+    _utc("created_at", nullable=False),
+    ForeignKeyConstraint(
+        ["country_code", "party_id", "location_id"],
+        ["emsp_locations.country_code", "emsp_locations.party_id", "emsp_locations.id"],
+        ondelete="CASCADE",
+    ),
+)

@@ -2,7 +2,8 @@
 
 Pages (HTML shells, no driver data): ``/app/`` find a charger, ``/app/locations/{id}``,
 ``/app/sessions/{id}`` (live), ``/app/roaming/{id}`` (a session at a partner CPO),
-``/app/history``, ``/app/receipts/{cdr id}``, ``/app/payment`` (saved cards), ``/app/profile``,
+``/app/history``, ``/app/receipts/{cdr id}``, ``/app/partner-receipts/{cdr id}`` (a CDR a
+partner CPO sent), ``/app/payment`` (saved cards), ``/app/profile``,
 sign-up, sign-in and ``/app/reset-password``. Data (Authorization: Bearer <driver session
 token>): ``/app/api/...``. Ad hoc charging without an account:
 ``/app/charge/{station}/{evse}`` (the QR code's page) and ``/app/guest/{secret}``, with their
@@ -44,6 +45,7 @@ _PAGES_WITH_ID = {
     "/sessions/{item_id}": ("live.html", "Charging"),
     "/roaming/{item_id}": ("roaming.html", "Charging at a partner"),  # a partner's session
     "/receipts/{item_id}": ("receipt.html", "Receipt"),
+    "/partner-receipts/{item_id}": ("receipt.html", "Receipt"),  # a partner CPO's CDR
     "/charge/{station_id}/{evse_id}": ("charge.html", "Charge here"),  # ad hoc, the QR code's
     "/guest/{item_id}": ("guest.html", "Charging"),  # ad hoc: item_id is the guest's secret
 }

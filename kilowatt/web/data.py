@@ -16,11 +16,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from kilowatt.domain.errors import NotFound
 from kilowatt.domain.locations import Location
 from kilowatt.domain.price_display import UnitPrices
 from kilowatt.domain.roaming_objects import UnknownObject
 from kilowatt.domain.tariffs import Price
-from kilowatt.services import favourites, finder, live_sessions, partner_finder, receipts
+from kilowatt.services import (
+    favourites,
+    finder,
+    live_sessions,
+    partner_finder,
+    partner_receipts,
+    receipts,
+)
 from kilowatt.services.finder import EvseCard, Filter, LocationCard
 from kilowatt.services.live_sessions import WatchedSession
 from kilowatt.web.deps import AnyDriver, Backend, SignedInDriver, WebBackend
@@ -48,24 +56,38 @@ async def list_locations(
     cards = await finder.find_locations(
         driver_id, wanted, ctx, backend.queries, backend.gateway.is_connected
     )
-    starred = set(
-        await favourites.favourites_of(driver_id, backend.favourites) if driver_id else ()
-    )
+    starred = set(await _starred(driver_id, backend))
     ours = [_location(card, card.location.id in starred) for card in cards]
-    return ours + [p for p in await _partners(backend) if _matches(p, wanted)]
+    partners = [p for p in await _partners(backend) if _matches(p, wanted)]
+    return ours + [p | {"favourite": p["id"] in starred} for p in partners]
 
 
 @router.get("/locations/{location_id}")
 async def get_location(location_id: str, driver: AnyDriver, backend: Backend) -> dict[str, Any]:
+    ctx, driver_id = backend.drivers.ctx, driver.id if driver else None
+    starred = await _starred(driver_id, backend)
     if ":" in location_id and backend.received is not None:  # a partner's: CC:PTY:id
         with contextlib.suppress(UnknownObject):  # else one of ours with a colon in its id
-            return await partner_finder.partner_location(location_id, backend.received)
-    ctx, driver_id = backend.drivers.ctx, driver.id if driver else None
+            found = await partner_finder.partner_location(location_id, backend.received)
+            return found | {"favourite": location_id in starred}
     card = await finder.location_card(
         driver_id, location_id, ctx, backend.queries, backend.gateway.is_connected
     )
-    starred = await favourites.favourites_of(driver_id, backend.favourites) if driver_id else ()
     return _location(card, location_id in starred)
+
+
+async def _starred(driver_id: str | None, backend: WebBackend) -> list[str]:
+    """The app ids of the driver's favourites (none for an anonymous visitor)."""
+    if driver_id is None:
+        return []
+    partners = _partner_stars(backend)
+    return await favourites.favourites_of(driver_id, backend.favourites, partners=partners)
+
+
+def _partner_stars(backend: WebBackend) -> favourites.PartnerStars | None:
+    if backend.received is None or backend.partner_favourites is None:
+        return None  # no roaming: only our own locations can be starred
+    return favourites.PartnerStars(backend.received, backend.partner_favourites)
 
 
 async def _partners(backend: WebBackend) -> list[dict[str, Any]]:
@@ -86,18 +108,22 @@ def _matches(location: dict[str, Any], wanted: Filter) -> bool:
 
 @router.get("/favourites")
 async def list_favourites(driver: SignedInDriver, backend: Backend) -> list[str]:
-    return list(await favourites.favourites_of(driver.id, backend.favourites))
+    """Location ids, ours and partners' (``CC:PTY:id``), oldest star first."""
+    return await _starred(driver.id, backend)
 
 
 @router.put("/favourites/{location_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def star(location_id: str, driver: SignedInDriver, backend: Backend) -> None:
-    ctx = backend.drivers.ctx
-    await favourites.star(driver.id, location_id, ctx, backend.queries, backend.favourites)
+    ctx, partners = backend.drivers.ctx, _partner_stars(backend)
+    await favourites.star(
+        driver.id, location_id, ctx, backend.queries, backend.favourites, partners=partners
+    )
 
 
 @router.delete("/favourites/{location_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def unstar(location_id: str, driver: SignedInDriver, backend: Backend) -> None:
-    await favourites.unstar(driver.id, location_id, backend.favourites)
+    partners = _partner_stars(backend)
+    await favourites.unstar(driver.id, location_id, backend.favourites, partners=partners)
 
 
 @router.get("/sessions/{session_id}/live")
@@ -141,7 +167,35 @@ async def receipt_html(
 
 @router.get("/receipts/{cdr_id}/pdf")
 async def receipt_as_pdf(cdr_id: str, driver: SignedInDriver, backend: Backend) -> Response:
-    found = await paid_receipt(driver.id, cdr_id, backend)
+    return _pdf(await paid_receipt(driver.id, cdr_id, backend))
+
+
+@router.get("/partner-receipts/{cdr_id}", response_class=HTMLResponse)
+async def partner_receipt_html(
+    cdr_id: str, request: Request, driver: SignedInDriver, backend: Backend
+) -> HTMLResponse:
+    """The receipt of a CDR a partner CPO sent for the driver, as an HTML fragment."""
+    found = await partner_receipt(driver.id, cdr_id, backend)
+    templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(
+        request, "receipt_body.html", {"receipt": found}
+    )
+    return response
+
+
+@router.get("/partner-receipts/{cdr_id}/pdf")
+async def partner_receipt_as_pdf(cdr_id: str, driver: SignedInDriver, backend: Backend) -> Response:
+    return _pdf(await partner_receipt(driver.id, cdr_id, backend))
+
+
+async def partner_receipt(driver_id: str, cdr_id: str, backend: WebBackend) -> receipts.Receipt:
+    if backend.received is None:  # no roaming: no partner CDRs
+        raise NotFound(f"no CDR {cdr_id}")
+    ctx = backend.drivers.ctx
+    return await partner_receipts.partner_receipt(backend.received, ctx, driver_id, cdr_id)
+
+
+def _pdf(found: receipts.Receipt) -> Response:
     disposition = f'attachment; filename="kilowatt-receipt-{_safe(found.cdr_id)}.pdf"'
     headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
     return Response(receipt_pdf(found), media_type="application/pdf", headers=headers)

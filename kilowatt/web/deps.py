@@ -10,7 +10,13 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kilowatt.domain.drivers import Driver
-from kilowatt.ports import Favourites, Queries, ReceivedObjects, StationGateway
+from kilowatt.ports import (
+    Favourites,
+    PartnerFavourites,
+    Queries,
+    ReceivedObjects,
+    StationGateway,
+)
 from kilowatt.services import drivers
 from kilowatt.services.drivers import DriverContext
 from kilowatt.services.payment_context import PaymentContext
@@ -35,6 +41,7 @@ class WebBackend:
     stripe_publishable_key: str = ""  # set: the app loads Stripe.js from js.stripe.com
     call_timeout_s: float = 30.0  # starting and stopping an ad hoc session
     received: ReceivedObjects | None = None  # partner CPOs' locations and tariffs (roaming)
+    partner_favourites: PartnerFavourites | None = None  # drivers' starred partner locations
 
 
 _bearer = HTTPBearer(auto_error=False, description="A driver session token (from sign-in)")

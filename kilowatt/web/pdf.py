@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from fpdf import FPDF
@@ -34,27 +34,31 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     for label, amount in _totals(receipt):
         pdf.set_font("Helvetica", "B" if label.startswith("Total incl") else "", 11)
         pdf.cell(sum(_WIDTHS[:-1]), 7, label, align="R")
-        pdf.cell(_WIDTHS[-1], 7, f"{_money(amount)} {receipt.currency}", align="R")
+        pdf.cell(_WIDTHS[-1], 7, amount, align="R")
         pdf.ln(7)
     pdf.ln(4)
     pdf.set_font("Helvetica", "I", 8)
+    sent_by = f", as {_latin1(receipt.operator)} sent it" if receipt.operator else ""
     pdf.multi_cell(
         0,
         4,
-        "Line amounts are before the tariff's step-size rounding; totals are "
-        "those of the charge detail record.",
+        f"Times in {receipt.time_zone}. Line amounts are before the tariff's step-size "
+        f"rounding; totals are those of the charge detail record{sent_by}.",
     )
     return bytes(pdf.output())
 
 
 def _facts(receipt: Receipt) -> list[tuple[str, str]]:
+    operator = [("Operator", receipt.operator)] if receipt.operator else []
     return [
         ("Receipt", receipt.cdr_id),
+        *operator,
         ("Location", receipt.location_name),
         ("Address", receipt.address),
         ("Charge point", receipt.evse_id),
-        ("Started", _time(receipt.started_at)),
-        ("Ended", _time(receipt.ended_at)),
+        ("Started", _time(receipt, receipt.started_at)),
+        ("Ended", _time(receipt, receipt.ended_at)),
+        ("Duration", _duration(receipt.duration)),
         ("Energy", f"{receipt.total_energy_kwh} kWh"),
     ]
 
@@ -70,7 +74,7 @@ def _lines(pdf: FPDF, receipt: Receipt) -> None:
     for line in receipt.lines:
         price = "-" if line.unit_price_excl_vat is None else _money(line.unit_price_excl_vat, 4)
         cells = (
-            _time(line.started_at),
+            receipt.local(line.started_at).strftime("%Y-%m-%d %H:%M"),  # zone: in the facts
             line.label,
             f"{line.volume.normalize():f}",
             line.unit,
@@ -87,22 +91,34 @@ def _latin1(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def _totals(receipt: Receipt) -> list[tuple[str, Decimal]]:
+def _totals(receipt: Receipt) -> list[tuple[str, str]]:
+    """(label, amount with currency); VAT the CDR does not state is "not stated"."""
+    currency = receipt.currency
     totals = [
-        ("Total excl. VAT", receipt.total_excl_vat),
-        ("VAT", receipt.vat),
-        ("Total incl. VAT", receipt.total_incl_vat),
+        ("Total excl. VAT", f"{_money(receipt.total_excl_vat)} {currency}"),
+        ("VAT", _stated(receipt.vat, currency)),
+        ("Total incl. VAT", _stated(receipt.total_incl_vat, currency)),
     ]
     if receipt.paid is not None:
-        totals.append(("Paid by card", receipt.paid.captured))
-        if receipt.paid.refunded:
-            totals.append(("Refunded", receipt.paid.refunded))
+        paid = receipt.paid
+        totals.append(("Paid by card", f"{_money(paid.captured)} {paid.currency}"))
+        if paid.refunded:
+            totals.append(("Refunded", f"{_money(paid.refunded)} {paid.currency}"))
     return totals
+
+
+def _stated(amount: Decimal | None, currency: str) -> str:
+    return "not stated" if amount is None else f"{_money(amount)} {currency}"
 
 
 def _money(amount: Decimal, places: int = 2) -> str:
     return f"{amount.quantize(Decimal(1).scaleb(-places)):f}"
 
 
-def _time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+def _time(receipt: Receipt, moment: datetime) -> str:
+    return receipt.local(moment).strftime(f"%Y-%m-%d %H:%M {receipt.time_zone}")
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"

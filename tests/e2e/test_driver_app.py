@@ -36,6 +36,7 @@ PAGES = [
     "/app/sessions/some-session",
     "/app/roaming/some-partner-session",
     "/app/receipts/some-cdr",
+    "/app/partner-receipts/some-partner-cdr",
 ]
 _REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 

@@ -96,3 +96,13 @@ async def list_cdrs(
 ) -> list[ReceivedPublic]:
     found = await driver_roaming.cdrs_of(sender, backend.ctx, driver.id, limit=limit, offset=offset)
     return [ReceivedPublic.of(item) for item in found]
+
+
+@router.get("/cdrs/{cdr_id}")
+async def get_cdr(
+    cdr_id: str, driver: SignedInDriver, backend: BackendDep, sender: SenderDep
+) -> ReceivedPublic:
+    """One CDR a partner CPO sent for one of your tokens (its receipt is in the app at
+    ``/app/partner-receipts/{cdr_id}``); 404 for any other."""
+    found = await driver_roaming.cdr_of(sender.received, backend.ctx, driver.id, cdr_id)
+    return ReceivedPublic.of(found)

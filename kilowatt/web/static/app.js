@@ -141,7 +141,7 @@ function locationItem(loc) {
       el("span", { class: `badge ${loc.available_evses ? "AVAILABLE" : ""}`, text: `${loc.available_evses}/${evses.length} available` }),
       ` ${connectorNames(standards)} · up to ${kw(power)}`),
     el("p", { class: "meta price", text: cheapest }),
-    loc.partner ? partnerBadge(loc) : starButton(loc));
+    ...(loc.partner ? [partnerBadge(loc)] : []), starButton(loc));
 }
 
 function partnerBadge(loc) {
@@ -259,7 +259,7 @@ async function locationPage() {
     document.getElementById("location-name").textContent = loc.name;
     document.getElementById("location-address").textContent = `${loc.address}, ${loc.postal_code} ${loc.city}`;
     document.getElementById("location-hours").textContent = loc.opening_hours;
-    document.getElementById("star").replaceWith(loc.partner ? partnerBadge(loc) : starButton(loc));
+    document.getElementById("star").replaceWith(...(loc.partner ? [partnerBadge(loc)] : []), starButton(loc));
     document.getElementById("evses").replaceChildren(...loc.evses.map((evse) => evseItem(evse, loc)));
     if (!token()) say("Sign in to start charging and to see your own prices.");
   } catch (error) { say(error.message, true); }
@@ -424,17 +424,19 @@ async function showPartnerHistory() {
     el("a", { href: `/app/roaming/${encodeURIComponent(s.object.id)}`, text: `${new Date(s.object.start_date_time).toLocaleString()} at ${who(s)}` }),
     el("p", { class: "meta", text: `${s.object.status} · ${Number(s.object.kwh || 0).toFixed(3)} kWh · ${cost(s.object.total_cost)} ${s.object.currency || ""}` }))));
   if (cdrs.length) document.getElementById("partner-cdrs").replaceChildren(...cdrs.map((c) => el("li", { class: "partner-cdr" },
-    el("strong", { text: `${new Date(c.object.start_date_time).toLocaleString()} · ${(c.object.cdr_location || {}).name || who(c)}` }),
+    el("a", { href: `/app/partner-receipts/${encodeURIComponent(c.object.id)}`, text: `${new Date(c.object.start_date_time).toLocaleString()} · ${(c.object.cdr_location || {}).name || who(c)}` }),
     el("p", { class: "meta", text: `${Number(c.object.total_energy || 0).toFixed(3)} kWh · ${cost(c.object.total_cost)} ${c.object.currency || ""} (by ${who(c)})` }))));
 }
 
 async function receiptPage() {
-  const response = await call(`/app/api/receipts/${encodeURIComponent(itemId)}`);
+  // Our own CDRs at /app/receipts/{id}, partner CPOs' at /app/partner-receipts/{id}: one page
+  const kind = location.pathname.startsWith("/app/partner-receipts/") ? "partner-receipts" : "receipts";
+  const response = await call(`/app/api/${kind}/${encodeURIComponent(itemId)}`);
   const box = document.getElementById("receipt");
   if (!response.ok) { box.textContent = "This receipt is not available."; return; }
   box.innerHTML = await response.text(); // rendered and escaped by the server
   document.getElementById("download-pdf").addEventListener("click", async () => {
-    const pdf = await call(`/app/api/receipts/${encodeURIComponent(itemId)}/pdf`);
+    const pdf = await call(`/app/api/${kind}/${encodeURIComponent(itemId)}/pdf`);
     if (!pdf.ok) { say("The PDF could not be made.", true); return; }
     const url = URL.createObjectURL(await pdf.blob());
     const link = el("a", { href: url, download: `kilowatt-receipt-${itemId}.pdf` });

@@ -1,7 +1,8 @@
 """The driver app in a real browser at a partner CPO's location (roaming): the finder lists it
 marked with the partner's party id and its price, Start charging goes through OCPI
-START_SESSION to the CPO's station, the partner's session page follows it, Stop ends it and
-the history shows the partner's CDR."""
+START_SESSION to the CPO's station, the partner's session page follows it, Stop ends it, the
+history shows the partner's CDR and opens its receipt (HTML and PDF), and the partner location
+starred on its page is among the favourites."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from ocpp.v16 import call
 from playwright.async_api import expect
+from pypdf import PdfReader
 
 from tests.conftest import RunningServer
 from tests.driver_support import signed_up
@@ -64,6 +66,7 @@ async def test_a_driver_charges_at_a_partner_from_the_browser(
                 return found
 
             await eventually(status, lambda s: s == "AVAILABLE", timeout_s=10)
+            name = (await partner_location(driver))["name"]
             async with browser_page() as page:
                 await page.goto(f"{base}/app/sign-in")
                 await page.evaluate(
@@ -77,6 +80,9 @@ async def test_a_driver_charges_at_a_partner_from_the_browser(
                 await page.wait_for_url(re.compile(r"/app/locations/"))
                 start = page.locator("button.start").first
                 await expect(start).to_be_enabled(timeout=15_000)
+                await expect(page.locator(".partner")).to_contain_text("Partner network")
+                await page.click("button.star")
+                await expect(page.locator("button.star")).to_have_attribute("aria-pressed", "true")
                 await shot(page, "partner-1-location")
 
                 async def charge() -> Any:
@@ -106,4 +112,18 @@ async def test_a_driver_charges_at_a_partner_from_the_browser(
                 await ending
                 await page.goto(f"{base}/app/history")
                 await expect(page.locator(".partner-cdr")).to_contain_text("4.000 kWh")
+                await expect(page.locator("#favourites")).to_contain_text(name)
                 await shot(page, "partner-3-history")
+                await page.locator(".partner-cdr a").click()
+                await page.wait_for_url(re.compile(r"/app/partner-receipts/"))
+                await expect(page.locator("#receipt-operator")).to_contain_text("NL*KWT")
+                await expect(page.locator("#receipt-energy")).to_have_text("4 kWh")
+                await expect(page.locator("#total-excl")).to_contain_text("EUR")
+                total = (await page.text_content("#total-excl") or "").strip()
+                await shot(page, "partner-4-receipt")
+                async with page.expect_download() as download_info:
+                    await page.click("#download-pdf")
+                pdf_path = tmp_path / "partner-receipt.pdf"
+                await (await download_info.value).save_as(str(pdf_path))
+                text = "".join(p.extract_text() for p in PdfReader(pdf_path).pages)
+                assert "NL*KWT" in text and total in text

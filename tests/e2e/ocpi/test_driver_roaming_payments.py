@@ -27,11 +27,12 @@ from ocpp.v16 import call
 from kilowatt.adapters.clock import FixedClock
 from tests.conftest import RunningServer, settings_for
 from tests.driver_support import SignedUpDriver
+from tests.e2e.ocpi import objects
+from tests.e2e.ocpi.objects import EMSP, example
 from tests.e2e.ocpi.receiver import OcpiReceiver
 from tests.e2e.ocpi.support import register_cpo, roaming_pair, token_header
 from tests.e2e.ocpi.test_driver_roaming import finished, listed
 from tests.e2e.ocpi.test_ocpi_commands import station
-from tests.e2e.ocpi.test_ocpi_emsp_receivers import example
 from tests.e2e.payment_support import driver_with_card, follower_idle, paid, received
 from tests.e2e.test_api_tariffs import priced_site
 from tests.e2e.test_driver_sessions import ok
@@ -40,9 +41,8 @@ from tests.support import eventually, now_iso
 
 __all__ = ["localstripe_url", "paid", "stripe_js"]  # the fixtures, used by name
 
-EMSP = "/ocpi/emsp/2.2.1"
 ROAMING = "/api/v1/driver/roaming"
-SESSION = f"{EMSP}/sessions/DE/CPO/S-1"
+SESSION = f"{EMSP}/sessions/DE/CPO/SES1"
 
 
 @dataclass
@@ -83,59 +83,44 @@ def stamp(moment: datetime | None = None) -> str:
     return (moment or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def token(uid: str) -> dict[str, str]:
+    return {"uid": uid, "type": "APP_USER", "contract_id": "NL-KWT-C00000001"}
+
+
 def session(uid: str, reference: str | None, **changes: Any) -> dict[str, Any]:
-    body = {
-        "country_code": "DE",
-        "party_id": "CPO",
-        "id": "S-1",
-        "start_date_time": stamp(),
-        "kwh": 0,
-        "cdr_token": {"uid": uid, "type": "APP_USER", "contract_id": "NL-KWT-C00000001"},
-        "auth_method": "COMMAND",
-        "location_id": "LOC1",
-        "evse_uid": "3256",
-        "connector_id": "1",
-        "currency": "EUR",
-        "status": "ACTIVE",
-        "total_cost": {"excl_vat": "0.00", "incl_vat": "0.00"},
-        "last_updated": stamp(),
-    }
-    if reference is not None:
-        body["authorization_reference"] = reference
-    return body | changes
+    """The partner's Session SES1 at LOC1, started just now, costing nothing yet."""
+    claimed = {} if reference is None else {"authorization_reference": reference}
+    return (
+        objects.session(
+            start_date_time=stamp(),
+            cdr_token=token(uid),
+            total_cost={"excl_vat": "0.00", "incl_vat": "0.00"},
+            last_updated=stamp(),
+            **claimed,
+        )
+        | changes
+    )
 
 
 def cdr(uid: str, excl_vat: str, incl_vat: str, **changes: Any) -> dict[str, Any]:
-    start = datetime.now(UTC) - timedelta(hours=1)
-    body = {
-        "country_code": "DE",
-        "party_id": "CPO",
-        "id": "CDR-1",
-        "session_id": "S-1",
-        "start_date_time": stamp(start),
-        "end_date_time": stamp(),
-        "cdr_token": {"uid": uid, "type": "APP_USER", "contract_id": "NL-KWT-C00000001"},
-        "auth_method": "COMMAND",
-        "cdr_location": {
-            "id": "LOC1",
-            "name": "Gent Zuid",
-            "address": "F.Rooseveltlaan 3A",
-            "city": "Gent",
-            "country": "BEL",
-            "evse_uid": "3256",
-            "evse_id": "BE*BEC*E041503003",
-            "connector_id": "1",
-        },
-        "currency": "EUR",
-        "charging_periods": [
-            {"start_date_time": stamp(start), "dimensions": [{"type": "ENERGY", "volume": 12}]}
-        ],
-        "total_cost": {"excl_vat": excl_vat, "incl_vat": incl_vat},
-        "total_energy": 12,
-        "total_time": 1,
-        "last_updated": stamp(),
-    }
-    return body | changes
+    """The partner's CDR1 of SES1: 12 kWh in the last hour at LOC1."""
+    start = stamp(datetime.now(UTC) - timedelta(hours=1))
+    where = {"name": "Gent Zuid", "address": "F.Rooseveltlaan 3A", "city": "Gent"}
+    return (
+        objects.cdr(
+            start_date_time=start,
+            end_date_time=stamp(),
+            cdr_token=token(uid),
+            cdr_location=objects.cdr()["cdr_location"] | where | {"evse_id": "BE*BEC*E041503003"},
+            charging_periods=[
+                {"start_date_time": start, "dimensions": [{"type": "ENERGY", "volume": 12}]}
+            ],
+            total_cost={"excl_vat": excl_vat, "incl_vat": incl_vat},
+            total_energy=12,
+            last_updated=stamp(),
+        )
+        | changes
+    )
 
 
 async def start(app: httpx.AsyncClient, cpo: PartnerCpo) -> httpx.Response:
@@ -176,14 +161,14 @@ async def test_a_partner_session_is_held_topped_up_and_its_cdr_captured_exactly(
         assert put.status_code == 200, put.text
         await follower_idle(paid)
         (hold,) = await payments(app)
-        assert hold["partner_session"] == "DE:CPO:S-1"  # claimed by its reference
+        assert hold["partner_session"] == "DE:CPO:SES1"  # claimed by its reference
 
         costly = {"kwh": 10, "total_cost": {"excl_vat": "3.50", "incl_vat": "4.17"}}
         patched = await cpo.ocpi.patch(SESSION, json=costly | {"last_updated": stamp()})
         assert patched.status_code == 200, patched.text
         await follower_idle(paid)
         _, top_up = await payments(app)  # 4.17 + 1.00 is within reach of the 5.00 held
-        assert (top_up["kind"], top_up["partner_session"]) == ("top_up", "DE:CPO:S-1")
+        assert (top_up["kind"], top_up["partner_session"]) == ("top_up", "DE:CPO:SES1")
 
         sent = cdr(uid, "6.1437", "7.3105")  # 7.3105 EUR is 731 cents, rounded half up
         posted = await cpo.ocpi.post(f"{EMSP}/cdrs", json=sent)
@@ -194,7 +179,7 @@ async def test_a_partner_session_is_held_topped_up_and_its_cdr_captured_exactly(
             ("captured", 500),
             ("captured", 231),
         ]
-        assert {p["cdr_id"] for p in settled} == {"DE:CPO:CDR-1"}
+        assert {p["cdr_id"] for p in settled} == {"DE:CPO:CDR1"}
 
         again = await cpo.ocpi.post(f"{EMSP}/cdrs", json=sent)  # a replayed CDR
         assert again.status_code == 201, again.text
@@ -257,7 +242,7 @@ async def test_a_session_the_partner_declares_invalid_releases_its_hold(
         assert put.status_code == 200, put.text
         await follower_idle(paid)
         (hold,) = await payments(app)
-        assert (hold["partner_session"], hold["state"]) == ("DE:CPO:S-1", "authorized")
+        assert (hold["partner_session"], hold["state"]) == ("DE:CPO:SES1", "authorized")
         invalid = {"status": "INVALID", "last_updated": stamp()}
         assert (await cpo.ocpi.patch(SESSION, json=invalid)).status_code == 200
         await follower_idle(paid)
@@ -315,7 +300,7 @@ async def test_a_postpaid_drivers_partner_cdr_goes_on_the_monthly_invoice(
         run = await ok(api.post("/api/v1/invoices/runs", json={"month": "2026-11"}))
         (invoice,) = run["issued"]
         (line,) = invoice["lines"]
-        assert (line["cdr_id"], line["roaming"]) == ("DE:CPO:CDR-1", True)
+        assert (line["cdr_id"], line["roaming"]) == ("DE:CPO:CDR1", True)
         assert line["description"].startswith("Roaming at DE:CPO: Charging 12 kWh at Gent Zuid")
         assert (line["excl_vat_minor"], line["vat_minor"]) == (614, 117)
         assert invoice["total_minor"] == 731

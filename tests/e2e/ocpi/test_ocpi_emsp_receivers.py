@@ -4,10 +4,6 @@ status (never a 500), write nothing half, and a repeated PUT changes nothing."""
 
 from __future__ import annotations
 
-import copy
-import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,113 +11,10 @@ import pytest
 
 from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule
 from tests.conftest import RunningServer
-from tests.e2e.ocpi.receiver import OcpiReceiver
-from tests.e2e.ocpi.support import ocpi_data, ocpi_error, register_cpo, token_header
+from tests.e2e.ocpi.objects import CONNECTOR, EMSP, cdr, example, session
+from tests.e2e.ocpi.support import ocpi_data, ocpi_error, token_header
 
-EXAMPLES = Path("/work/shared/specs/ocpi-2.2.1/examples")
-EMSP = "/ocpi/emsp/2.2.1"
 LOCATION = f"{EMSP}/locations/DE/CPO/LOC1"
-
-
-def example(name: str, **changes: Any) -> dict[str, Any]:
-    """A spec example, moved to the partner's party (DE*CPO)."""
-    path = EXAMPLES / name
-    if path.exists():
-        body: dict[str, Any] = json.loads(path.read_text())
-    else:  # the spec checkout is optional: the objects below are the examples' essentials
-        body = copy.deepcopy(_FALLBACK[name])
-    return body | {"country_code": "DE", "party_id": "CPO"} | changes
-
-
-_CONNECTOR = {
-    "id": "1",
-    "standard": "IEC_62196_T2",
-    "format": "CABLE",
-    "power_type": "AC_3_PHASE",
-    "max_voltage": 220,
-    "max_amperage": 16,
-    "last_updated": "2015-03-16T10:10:02Z",
-}
-_FALLBACK: dict[str, dict[str, Any]] = {
-    "location_example.json": {
-        "id": "LOC1",
-        "publish": True,
-        "address": "F.Rooseveltlaan 3A",
-        "city": "Gent",
-        "country": "BEL",
-        "coordinates": {"latitude": "51.047599", "longitude": "3.729944"},
-        "evses": [
-            {
-                "uid": "3256",
-                "status": "AVAILABLE",
-                "connectors": [_CONNECTOR],
-                "last_updated": "2015-06-28T08:12:01Z",
-            }
-        ],
-        "time_zone": "Europe/Brussels",
-        "last_updated": "2015-06-29T20:39:09Z",
-    },
-}
-
-
-@pytest.fixture
-async def cpo(fast_server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
-    """An OCPI client of a partner registered with us as the CPO DE*CPO."""
-    receiver = OcpiReceiver()
-    await receiver.start()
-    try:
-        token = await register_cpo(fast_server, receiver)
-        async with httpx.AsyncClient(
-            base_url=fast_server.base_url, headers=token_header(token), timeout=10
-        ) as client:
-            yield client
-    finally:
-        await receiver.stop()
-
-
-def session(**changes: Any) -> dict[str, Any]:
-    body = {
-        "country_code": "DE",
-        "party_id": "CPO",
-        "id": "SES1",
-        "start_date_time": "2026-11-01T10:00:00Z",
-        "kwh": 0,
-        "cdr_token": {"uid": "KWTCARD1", "type": "RFID", "contract_id": "NL-KWT-C1"},
-        "auth_method": "COMMAND",
-        "location_id": "LOC1",
-        "evse_uid": "3256",
-        "connector_id": "1",
-        "currency": "EUR",
-        "status": "ACTIVE",
-        "last_updated": "2026-11-01T10:00:00Z",
-    }
-    return body | changes
-
-
-def cdr(**changes: Any) -> dict[str, Any]:
-    body = {
-        "country_code": "DE",
-        "party_id": "CPO",
-        "id": "CDR1",
-        "session_id": "SES1",
-        "start_date_time": "2026-11-01T10:00:00Z",
-        "end_date_time": "2026-11-01T11:00:00Z",
-        "cdr_token": {"uid": "KWTCARD1", "type": "RFID", "contract_id": "NL-KWT-C1"},
-        "auth_method": "COMMAND",
-        "cdr_location": {"id": "LOC1", "evse_uid": "3256", "connector_id": "1"},
-        "currency": "EUR",
-        "charging_periods": [
-            {
-                "start_date_time": "2026-11-01T10:00:00Z",
-                "dimensions": [{"type": "ENERGY", "volume": 5}],
-            }
-        ],
-        "total_cost": {"excl_vat": 2.5},
-        "total_energy": 5,
-        "total_time": 1,
-        "last_updated": "2026-11-01T11:00:00Z",
-    }
-    return body | changes
 
 
 async def stored(server: RunningServer, module: ReceivedModule, id_: str) -> Any:
@@ -156,11 +49,11 @@ async def test_a_location_is_kept_as_sent_and_patched_at_evse_and_connector_leve
     new_evse = {
         "uid": "9999",
         "status": "AVAILABLE",
-        "connectors": [_CONNECTOR],
+        "connectors": [CONNECTOR],
         "last_updated": "2026-11-01T10:10:00Z",
     }
     ocpi_data(await cpo.put(f"{LOCATION}/9999", json=new_evse))
-    new_connector = _CONNECTOR | {"id": "2", "last_updated": "2026-11-01T10:15:00Z"}
+    new_connector = CONNECTOR | {"id": "2", "last_updated": "2026-11-01T10:15:00Z"}
     ocpi_data(await cpo.put(f"{LOCATION}/9999/2", json=new_connector))
     whole = ocpi_data(await cpo.get(LOCATION))
     uids = [e["uid"] for e in whole["evses"]]
