@@ -906,3 +906,28 @@ guests = Table(
     Column("email", String(254)),
     _utc("created_at", nullable=False),
 )
+
+
+# --- driver vehicles (issue 7: driver accounts, "vehicles (optional)") ---
+__all__ += ["vehicles"]
+
+# A driver's cars: powers in W, the usable battery in Wh, the OCPI connector types as a JSON
+# list; one row per driver has is_default set (the services keep it so). Gone with the driver.
+vehicles = Table(
+    "vehicles",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("make", String(100), nullable=False),
+    Column("model", String(100), nullable=False),
+    Column("licence_plate", String(20)),
+    Column("battery_wh", Integer, nullable=False),
+    Column("max_ac_power_w", Integer, nullable=False),
+    Column("max_dc_power_w", Integer),
+    Column("connector_standards", JSON, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+    Index("ix_vehicles_driver", "driver_id", "created_at"),
+)
