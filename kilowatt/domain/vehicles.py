@@ -95,12 +95,18 @@ class Vehicle:
 @dataclass(slots=True)
 class Garage:
     """One driver's vehicles, oldest first. At most ``MAX_VEHICLES``; exactly one is the
-    default whenever there is any. ``changed`` and ``removed`` say what to store."""
+    default whenever there is any. ``removed`` and ``to_save`` say what to store."""
 
     driver_id: str
     vehicles: list[Vehicle]
     changed: dict[str, Vehicle] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
+
+    @property
+    def to_save(self) -> list[Vehicle]:
+        """The vehicles that changed, the one that lost the default first: the store allows
+        one default per driver at any moment, not just at the end of a transaction."""
+        return sorted(self.changed.values(), key=lambda vehicle: vehicle.is_default)
 
     @property
     def default(self) -> Vehicle | None:

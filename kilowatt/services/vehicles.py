@@ -75,7 +75,7 @@ async def _in_garage(driver_id: str, ctx: ServiceContext, change: Callable[[Gara
         result = change(garage)
         for vehicle_id in garage.removed:
             uow.vehicles.remove(vehicle_id)
-        for vehicle in garage.changed.values():
+        for vehicle in garage.to_save:
             uow.vehicles.save(vehicle)
         await uow.commit()
     return result

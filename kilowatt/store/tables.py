@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from kilowatt.store.types import DecimalText, UtcDateTime
@@ -912,7 +913,8 @@ guests = Table(
 __all__ += ["vehicles"]
 
 # A driver's cars: powers in W, the usable battery in Wh, the OCPI connector types as a JSON
-# list; one row per driver has is_default set (the services keep it so). Gone with the driver.
+# list. At most one row per driver has is_default set (the partial unique index keeps two
+# racing requests from both winning). Gone with the driver.
 vehicles = Table(
     "vehicles",
     metadata,
@@ -930,4 +932,11 @@ vehicles = Table(
     _utc("created_at", nullable=False),
     _utc("updated_at", nullable=False),
     Index("ix_vehicles_driver", "driver_id", "created_at"),
+    Index(
+        "uq_vehicles_default",
+        "driver_id",
+        unique=True,
+        sqlite_where=text("is_default"),
+        postgresql_where=text("is_default"),
+    ),
 )

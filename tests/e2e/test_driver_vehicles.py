@@ -4,6 +4,7 @@ changes only their own vehicles."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -97,6 +98,20 @@ async def test_one_vehicle_is_the_default_and_the_next_takes_over_when_it_goes(
         await driver.put(f"{VEHICLES}/{zoe['id']}/default")
         assert (await driver.delete(f"{VEHICLES}/{zoe['id']}")).status_code == 204
         assert await _defaults(driver) == ["Leaf"]  # the oldest one left
+
+
+async def test_two_racing_requests_leave_one_default(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    ada = await signed_up(server, caplog, "ada@example.com")
+    async with ada.client(server) as driver:
+        await _added(driver, ZOE)
+        cars = [await _added(driver, LEAF | {"name": f"Leaf {n}"}) for n in range(2)]
+        answers = await asyncio.gather(
+            *(driver.put(f"{VEHICLES}/{car['id']}/default") for car in cars)
+        )
+        assert {a.status_code for a in answers} <= {200, 409}  # 409: the other one won
+        assert len(await _defaults(driver)) == 1
 
 
 @pytest.mark.parametrize(

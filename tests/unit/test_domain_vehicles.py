@@ -76,6 +76,15 @@ def test_making_a_vehicle_the_default_changes_only_the_two_concerned() -> None:
     assert set(garage.changed) == {"a", "c"}
 
 
+def test_the_vehicle_that_lost_the_default_is_stored_first() -> None:
+    garage = _garage("a", "b")
+    garage.make_default("b", NOW)
+    assert [(v.id, v.is_default) for v in garage.to_save] == [("a", False), ("b", True)]
+    garage = _garage("a", "b")
+    garage.add("c", ZOE, NOW, default=True)
+    assert [v.id for v in garage.to_save] == ["a", "c"]
+
+
 def test_removing_the_default_hands_it_to_the_oldest_vehicle_left() -> None:
     garage = _garage("a", "b", "c")
     garage.remove("a", NOW)

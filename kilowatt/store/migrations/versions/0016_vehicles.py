@@ -41,8 +41,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vehicles")),
     )
     op.create_index("ix_vehicles_driver", "vehicles", ["driver_id", "created_at"], unique=False)
+    op.create_index(
+        "uq_vehicles_default",
+        "vehicles",
+        ["driver_id"],
+        unique=True,
+        sqlite_where=sa.text("is_default"),
+        postgresql_where=sa.text("is_default"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_vehicles_default", table_name="vehicles")
     op.drop_index("ix_vehicles_driver", table_name="vehicles")
     op.drop_table("vehicles")
