@@ -1,6 +1,7 @@
 """Vehicles in the app, in a real browser: a driver adds two cars on the profile page (in kWh
-and kW), edits one and makes the other the default; the finder opens with the default car's
-connectors ticked, shows the charger that fits it, and the driver can still change the filter."""
+and kW), edits one, makes the other the default and removes the first; the finder opens with
+the default car's connectors ticked, shows the charger that fits it, and the driver can still
+change the filter."""
 
 from __future__ import annotations
 
@@ -76,6 +77,9 @@ async def test_the_finder_ticks_the_default_vehicles_connectors(
             "Default"
         )
         await shot(page, "profile-vehicles")
+        await page.locator(".vehicle-item", has_text="Blue Zoe").locator("button.remove").click()
+        await expect(page.locator("#message")).to_have_text("Blue Zoe removed.")
+        await expect(page.locator(".vehicle-item")).to_have_count(1)
 
         await page.click("nav >> text=Find")
         await expect(page.locator("#filter-vehicle")).to_have_text("(for your Leaf)")

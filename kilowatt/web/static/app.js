@@ -608,13 +608,13 @@ function vehicleItem(car, edit) {
     el("h2", {}, car.name, car.is_default ? el("span", { class: "badge AVAILABLE default", text: " Default" }) : null),
     el("p", { class: "meta", text: `${car.make} ${car.model}${car.licence_plate ? ` · ${car.licence_plate}` : ""}` }),
     el("p", { class: "meta", text: `${toKilo(car.battery_wh)} kWh · AC ${toKilo(car.max_ac_power_w)} kW${dc} · ${connectorNames(car.connector_standards)}` }),
-    el("button", { type: "button", class: "link edit", text: "Edit", onclick: () => edit(car) }));
+    el("button", { type: "button", class: "link edit", text: "Edit", "aria-label": `Edit ${car.name}`, onclick: () => edit(car) }));
   if (!car.is_default) {
     item.append(" ", el("button", { type: "button", class: "link make-default", text: "Make default",
-      onclick: () => act(`${base}/default`, "PUT", `${car.name} is your default vehicle.`) }));
+      "aria-label": `Make ${car.name} the default`, onclick: () => act(`${base}/default`, "PUT", `${car.name} is your default vehicle.`) }));
   }
   item.append(" ", el("button", { type: "button", class: "link remove", text: "Remove",
-    onclick: () => act(base, "DELETE", `${car.name} removed.`) }));
+    "aria-label": `Remove ${car.name}`, onclick: () => act(base, "DELETE", `${car.name} removed.`) }));
   return item;
 }
 
