@@ -15,7 +15,6 @@ from kilowatt.services.context import ServiceContext
 __all__ = [
     "add_vehicle",
     "change_vehicle",
-    "default_vehicle",
     "make_default",
     "remove_vehicle",
     "vehicle_of",
@@ -34,11 +33,6 @@ async def vehicles_of(driver_id: str, ctx: ServiceContext) -> Sequence[Vehicle]:
 async def vehicle_of(driver_id: str, vehicle_id: str, ctx: ServiceContext) -> Vehicle:
     async with ctx.uow() as uow:
         return (await _garage(uow, driver_id)).get(vehicle_id)
-
-
-async def default_vehicle(driver_id: str, ctx: ServiceContext) -> Vehicle | None:
-    async with ctx.uow() as uow:
-        return (await _garage(uow, driver_id)).default
 
 
 async def add_vehicle(
