@@ -38,6 +38,7 @@ from kilowatt.domain.tariff_selection import OfferedTariff
 from kilowatt.domain.tickets import Ticket
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, IdToken
 from kilowatt.domain.transactions import MeterSample, Transaction, TransactionEvent
+from kilowatt.domain.vehicles import Vehicle
 
 __all__ = [
     "AlertRepository",
@@ -413,6 +414,8 @@ class UnitOfWork(Protocol):
     def drivers(self) -> DriverRepository: ...
     @property
     def guests(self) -> GuestRepository: ...
+    @property
+    def vehicles(self) -> VehicleRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -1215,3 +1218,19 @@ class PartnerFavourites(Protocol):
         ...
 
     async def unstar(self, driver_id: str, location: ObjectKey) -> None: ...
+
+
+# --- driver vehicles (issue 7) ---
+
+__all__ += ["VehicleRepository"]
+
+
+class VehicleRepository(Protocol):
+    """Drivers' vehicles."""
+
+    async def of(self, driver_id: str) -> Sequence[Vehicle]:
+        """The driver's vehicles, oldest first."""
+        ...
+
+    def save(self, vehicle: Vehicle) -> None: ...
+    def remove(self, vehicle_id: str) -> None: ...

@@ -23,6 +23,7 @@ from kilowatt.api.routes import (
     driver_roaming,
     driver_sessions,
     driver_tokens,
+    driver_vehicles,
     evses,
     health,
     invoices,
@@ -139,6 +140,8 @@ def create_api(
             app.include_router(invoices.driver, prefix="/api/v1")
     if drivers is not None:  # issue 6: drivers charging at partner CPOs
         app.include_router(driver_roaming.router, prefix="/api/v1")
+    if drivers is not None:  # driver vehicles (issue 7)
+        app.include_router(driver_vehicles.router, prefix="/api/v1")
     return app
 
 

@@ -34,9 +34,10 @@ _PRIORITY = ("AVAILABLE", "CHARGING", "BLOCKED", "RESERVED", "OUTOFORDER", "INOP
 
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """What the driver asks for; None or False: no restriction."""
+    """What the driver asks for; empty, None or False: no restriction. An EVSE matches with
+    any of ``connector_standards`` (a car often takes two: Type 2 on AC and CCS on DC)."""
 
-    connector_standard: str | None = None
+    connector_standards: frozenset[str] = frozenset()
     min_power_w: int | None = None
     available_now: bool = False
 
@@ -166,7 +167,9 @@ def _connector_status(value: str) -> ConnectorStatus | None:
 
 
 def _matches(evse: EvseCard, wanted: Filter) -> bool:
-    if wanted.connector_standard and wanted.connector_standard not in evse.connector_standards:
+    if wanted.connector_standards and wanted.connector_standards.isdisjoint(
+        evse.connector_standards
+    ):
         return False
     if wanted.min_power_w and (evse.max_power_w or 0) < wanted.min_power_w:
         return False

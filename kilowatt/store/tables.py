@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from kilowatt.store.types import DecimalText, UtcDateTime
@@ -956,5 +957,38 @@ driver_partner_favourites = Table(
         ["country_code", "party_id", "location_id"],
         ["emsp_locations.country_code", "emsp_locations.party_id", "emsp_locations.id"],
         ondelete="CASCADE",
+    ),
+)
+
+
+# --- driver vehicles (issue 7: driver accounts, "vehicles (optional)") ---
+__all__ += ["vehicles"]
+
+# A driver's cars: powers in W, the usable battery in Wh, the OCPI connector types as a JSON
+# list. At most one row per driver has is_default set (the partial unique index keeps two
+# racing requests from both winning). Gone with the driver.
+vehicles = Table(
+    "vehicles",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("driver_id", String(36), ForeignKey("drivers.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("make", String(100), nullable=False),
+    Column("model", String(100), nullable=False),
+    Column("licence_plate", String(20)),
+    Column("battery_wh", Integer, nullable=False),
+    Column("max_ac_power_w", Integer, nullable=False),
+    Column("max_dc_power_w", Integer),
+    Column("connector_standards", JSON, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    _utc("created_at", nullable=False),
+    _utc("updated_at", nullable=False),
+    Index("ix_vehicles_driver", "driver_id", "created_at"),
+    Index(
+        "uq_vehicles_default",
+        "driver_id",
+        unique=True,
+        sqlite_where=text("is_default"),
+        postgresql_where=text("is_default"),
     ),
 )

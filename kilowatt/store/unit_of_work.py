@@ -25,6 +25,7 @@ from kilowatt.store.repositories import (
     TransactionRepository,
 )
 from kilowatt.store.reservations import ReservationRepository
+from kilowatt.store.vehicles import VehicleRepository
 from kilowatt.store.writes import Write
 
 __all__ = ["SqlUnitOfWork"]
@@ -119,6 +120,10 @@ class SqlUnitOfWork:
     @cached_property
     def guests(self) -> GuestRepository:
         return GuestRepository(self._context, self._writes, self._touched)
+
+    @cached_property
+    def vehicles(self) -> VehicleRepository:
+        return VehicleRepository(self._context, self._writes, self._touched)
 
     async def __aenter__(self) -> Self:
         return self

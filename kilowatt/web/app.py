@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.routing import Route
 
 from kilowatt.domain.errors import AccessDenied, Conflict, DomainError, InvalidValue, NotFound
+from kilowatt.domain.locations import ConnectorStandard
 from kilowatt.domain.payments import PaymentDeclined
 from kilowatt.web import adhoc, data
 from kilowatt.web.deps import WebBackend
@@ -49,6 +50,25 @@ _PAGES_WITH_ID = {
     "/charge/{station_id}/{evse_id}": ("charge.html", "Charge here"),  # ad hoc, the QR code's
     "/guest/{item_id}": ("guest.html", "Charging"),  # ad hoc: item_id is the guest's secret
 }
+
+# What drivers call each OCPI connector type, in the order the vehicle form lists them.
+_CONNECTOR_NAMES = {
+    ConnectorStandard.IEC_62196_T2: "Type 2",
+    ConnectorStandard.IEC_62196_T2_COMBO: "CCS (Combo 2)",
+    ConnectorStandard.CHADEMO: "CHAdeMO",
+    ConnectorStandard.IEC_62196_T1: "Type 1",
+    ConnectorStandard.IEC_62196_T1_COMBO: "CCS1 (Combo 1)",
+    ConnectorStandard.DOMESTIC_F: "Schuko",
+    ConnectorStandard.TESLA_S: "Tesla",
+    ConnectorStandard.GBT_AC: "GB/T AC",
+    ConnectorStandard.GBT_DC: "GB/T DC",
+    ConnectorStandard.IEC_62196_T3C: "Type 3C",
+    ConnectorStandard.NEMA_5_20: "NEMA 5-20",
+}
+_CONNECTOR_TYPES = tuple(
+    [(standard.value, name) for standard, name in _CONNECTOR_NAMES.items()]
+    + [(s.value, s.value) for s in ConnectorStandard if s not in _CONNECTOR_NAMES]
+)
 
 
 def create_web(backend: WebBackend) -> FastAPI:
@@ -92,6 +112,7 @@ def _page(templates: Jinja2Templates, template: str, title: str) -> Any:
             "payments_on": backend.payments is not None,
             "tile_url": backend.map_tile_url,
             "attribution": backend.map_attribution,
+            "connector_types": _CONNECTOR_TYPES,  # the profile's vehicle form
         }
         return templates.TemplateResponse(request, template, context)
 

@@ -45,13 +45,14 @@ _FOUR = Decimal("0.0001")
 async def list_locations(
     driver: AnyDriver,
     backend: Backend,
-    connector: str | None = None,
+    connector: Annotated[list[str] | None, Query()] = None,
     min_power_kw: Annotated[float | None, Query(ge=0, le=10_000)] = None,
     available: bool = False,
 ) -> list[dict[str, Any]]:
-    """Locations with an EVSE that matches; prices are the signed-in driver's (else ad hoc)."""
+    """Locations with an EVSE that matches; prices are the signed-in driver's (else ad hoc).
+    ``connector`` may repeat: an EVSE with any of them matches."""
     min_power_w = round(min_power_kw * 1000) if min_power_kw else None
-    wanted = Filter(connector or None, min_power_w, available)
+    wanted = Filter(frozenset(c for c in connector or () if c), min_power_w, available)
     ctx, driver_id = backend.drivers.ctx, driver.id if driver else None
     cards = await finder.find_locations(
         driver_id, wanted, ctx, backend.queries, backend.gateway.is_connected
@@ -99,7 +100,10 @@ async def _partners(backend: WebBackend) -> list[dict[str, Any]]:
 def _matches(location: dict[str, Any], wanted: Filter) -> bool:
     """The finder's filter on a partner location: an EVSE with all that is asked."""
     return any(
-        (not wanted.connector_standard or wanted.connector_standard in evse["connector_standards"])
+        (
+            not wanted.connector_standards
+            or not wanted.connector_standards.isdisjoint(evse["connector_standards"])
+        )
         and (not wanted.min_power_w or (evse["max_power_w"] or 0) >= wanted.min_power_w)
         and (not wanted.available_now or evse["status"] == "AVAILABLE")
         for evse in location["evses"]

@@ -137,6 +137,8 @@ async def test_the_finder_shows_availability_connectors_power_and_the_drivers_pr
 
             assert await ok(driver.get("/app/api/locations?available=true")) != []
             assert await ok(driver.get("/app/api/locations?connector=CHADEMO")) == []
+            either = "/app/api/locations?connector=CHADEMO&connector=IEC_62196_T2"
+            assert await ok(driver.get(either)) != []  # a car that takes both finds Type 2
             assert await ok(driver.get("/app/api/locations?min_power_kw=1000")) == []
             single = await ok(driver.get(f"/app/api/locations/{found['id']}"))
             assert single["evses"] == found["evses"]

@@ -6,9 +6,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from kilowatt.api.schemas.base import Input
+from kilowatt.api.schemas.base import Input, Patch
 from kilowatt.domain.drivers import Driver
+from kilowatt.domain.locations import ConnectorStandard
 from kilowatt.domain.tokens import IdToken, TokenStatus, TokenType
+from kilowatt.domain.vehicles import Vehicle
 
 __all__ = [
     "CardCreate",
@@ -101,3 +103,76 @@ class CardReplace(CardCreate):
 class DriverSessionStart(Input):
     station_id: str = Field(min_length=1, max_length=48)
     evse_id: int = Field(ge=1)
+
+
+# --- driver vehicles (issue 7) ---
+
+__all__ += ["VehicleCreate", "VehiclePublic", "VehicleUpdate"]
+
+
+class VehicleCreate(Input):
+    """A vehicle of the signed-in driver. Powers in W, the usable battery in Wh."""
+
+    name: str = Field(min_length=1, max_length=100, examples=["The blue one"])
+    make: str = Field(min_length=1, max_length=100, examples=["Renault"])
+    model: str = Field(min_length=1, max_length=100, examples=["Zoe R135"])
+    licence_plate: str | None = Field(default=None, max_length=20, examples=["AB-123-C"])
+    battery_wh: int = Field(description="usable battery capacity in Wh", examples=[52000])
+    max_ac_power_w: int = Field(description="the most it takes on AC, in W", examples=[22000])
+    max_dc_power_w: int | None = Field(
+        default=None, description="the most it takes on DC, in W; null: no DC", examples=[46000]
+    )
+    connector_standards: list[ConnectorStandard] = Field(
+        description="OCPI connector types the car takes", examples=[["IEC_62196_T2"]]
+    )
+    is_default: bool = Field(default=False, description="the driver's first vehicle is anyway")
+
+
+class VehicleUpdate(Patch):
+    """Fields left out stay as they are."""
+
+    required = frozenset(
+        {"name", "make", "model", "battery_wh", "max_ac_power_w", "connector_standards"}
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    make: str | None = Field(default=None, min_length=1, max_length=100)
+    model: str | None = Field(default=None, min_length=1, max_length=100)
+    licence_plate: str | None = Field(default=None, max_length=20)
+    battery_wh: int | None = None
+    max_ac_power_w: int | None = None
+    max_dc_power_w: int | None = None
+    connector_standards: list[ConnectorStandard] | None = None
+
+
+class VehiclePublic(BaseModel):
+    id: str
+    name: str
+    make: str
+    model: str
+    licence_plate: str | None
+    battery_wh: int
+    max_ac_power_w: int
+    max_dc_power_w: int | None
+    connector_standards: list[ConnectorStandard]
+    is_default: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, vehicle: Vehicle) -> VehiclePublic:
+        d = vehicle.details
+        return cls(
+            id=vehicle.id,
+            name=d.name,
+            make=d.make,
+            model=d.model,
+            licence_plate=d.licence_plate,
+            battery_wh=d.battery_wh,
+            max_ac_power_w=d.max_ac_power_w,
+            max_dc_power_w=d.max_dc_power_w,
+            connector_standards=list(d.connector_standards),
+            is_default=vehicle.is_default,
+            created_at=vehicle.created_at,
+            updated_at=vehicle.updated_at,
+        )

@@ -33,7 +33,8 @@ async function json(path, options) {
   const response = await call(path, options);
   const body = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
-    const error = new Error((body && (body.detail || body.error)) || response.statusText);
+    const detail = body && (Array.isArray(body.detail) ? body.detail.map((d) => d.msg).join("; ") : body.detail);
+    const error = new Error(detail || (body && body.error) || response.statusText);
     error.status = response.status;
     throw error;
   }
@@ -77,6 +78,7 @@ function priceText(prices) {
 const CONNECTORS = {
   IEC_62196_T2: "Type 2", IEC_62196_T2_COMBO: "CCS", CHADEMO: "CHAdeMO",
   IEC_62196_T1: "Type 1", IEC_62196_T1_COMBO: "CCS1", DOMESTIC_F: "Schuko",
+  TESLA_S: "Tesla", GBT_AC: "GB/T AC", GBT_DC: "GB/T DC", IEC_62196_T3C: "Type 3C", NEMA_5_20: "NEMA 5-20",
 };
 function connectorNames(list) { return list.map((c) => CONNECTORS[c] || c).join(", "); }
 function kw(watts) { return watts ? `${(watts / 1000).toFixed(0)} kW` : "power not stated"; }
@@ -152,7 +154,7 @@ function partnerBadge(loc) {
 async function loadLocations() {
   const form = new FormData(document.getElementById("filters"));
   const query = new URLSearchParams();
-  for (const [key, value] of form.entries()) if (value) query.set(key, value);
+  for (const [key, value] of form.entries()) if (value) query.append(key, value); // connector repeats
   try {
     const locations = await json(`/app/api/locations?${query}`);
     const list = document.getElementById("locations");
@@ -162,9 +164,29 @@ async function loadLocations() {
   } catch (error) { say(error.message, true); }
 }
 
-function findPage() {
+// The default vehicle's connectors are ticked when the page opens; the driver may change them.
+async function preselectVehicleConnectors() {
+  if (!token()) return;
+  const car = (await json("/api/v1/driver/vehicles")).find((v) => v.is_default);
+  if (!car) return;
+  const box = document.getElementById("filter-connector");
+  for (const standard of car.connector_standards) {
+    let input = [...box.querySelectorAll("input")].find((i) => i.value === standard);
+    if (!input) {
+      input = el("input", { type: "checkbox", name: "connector", value: standard });
+      box.append(el("label", { class: "check" }, input, ` ${CONNECTORS[standard] || standard}`));
+    }
+    input.checked = true;
+  }
+  const note = document.getElementById("filter-vehicle");
+  note.textContent = `(for your ${car.name})`;
+  note.hidden = false;
+}
+
+async function findPage() {
   setUpMap();
   document.getElementById("filters").addEventListener("change", loadLocations);
+  try { await preselectVehicleConnectors(); } catch (error) { say(error.message, true); }
   loadLocations();
   setInterval(loadLocations, 30000); // availability changes while the page is open
 }
@@ -561,6 +583,7 @@ async function profilePage() {
     document.getElementById("name").value = me.name || "";
   };
   try { show(await json("/api/v1/driver/me")); } catch (error) { say(error.message, true); }
+  vehiclesSection();
   document.getElementById("profile-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
@@ -568,6 +591,84 @@ async function profilePage() {
       say("Saved.");
     } catch (error) { say(error.message, true); }
   });
+}
+
+// --- Profile: vehicles (the API speaks W and Wh, drivers kW and kWh) ------------------------
+
+const VEHICLES = "/api/v1/driver/vehicles";
+const toKilo = (value) => (value == null ? "" : String(value / 1000));
+const fromKilo = (text) => (text === "" || text == null ? null : Math.round(Number(text) * 1000));
+
+function vehicleItem(car, edit) {
+  const base = `${VEHICLES}/${encodeURIComponent(car.id)}`;
+  const act = async (path, method, done) => {
+    try { await json(path, { method }); say(done); await loadVehicles(edit); }
+    catch (error) { say(error.message, true); }
+  };
+  const dc = car.max_dc_power_w ? ` · DC ${toKilo(car.max_dc_power_w)} kW` : " · no DC";
+  const item = el("li", { class: "vehicle-item", "data-vehicle": car.id },
+    el("h2", {}, car.name, car.is_default ? el("span", { class: "badge AVAILABLE default", text: " Default" }) : null),
+    el("p", { class: "meta", text: `${car.make} ${car.model}${car.licence_plate ? ` · ${car.licence_plate}` : ""}` }),
+    el("p", { class: "meta", text: `${toKilo(car.battery_wh)} kWh · AC ${toKilo(car.max_ac_power_w)} kW${dc} · ${connectorNames(car.connector_standards)}` }),
+    el("button", { type: "button", class: "link edit", text: "Edit", "aria-label": `Edit ${car.name}`, onclick: () => edit(car) }));
+  if (!car.is_default) {
+    item.append(" ", el("button", { type: "button", class: "link make-default", text: "Make default",
+      "aria-label": `Make ${car.name} the default`, onclick: () => act(`${base}/default`, "PUT", `${car.name} is your default vehicle.`) }));
+  }
+  item.append(" ", el("button", { type: "button", class: "link remove", text: "Remove",
+    "aria-label": `Remove ${car.name}`, onclick: () => act(base, "DELETE", `${car.name} removed.`) }));
+  return item;
+}
+
+async function loadVehicles(edit) {
+  const cars = await json(VEHICLES);
+  const list = document.getElementById("vehicles");
+  list.replaceChildren(...(cars.length ? cars.map((car) => vehicleItem(car, edit)) : [el("li", { class: "empty", text: "No vehicle yet." })]));
+}
+
+function vehicleBody(form) {
+  const values = new FormData(form);
+  const text = (name) => (values.get(name) || "").trim();
+  return {
+    name: text("name"), make: text("make"), model: text("model"), licence_plate: text("licence_plate") || null,
+    battery_wh: fromKilo(text("battery_kwh")), max_ac_power_w: fromKilo(text("max_ac_kw")),
+    max_dc_power_w: fromKilo(text("max_dc_kw")), connector_standards: values.getAll("connector_standards"),
+  };
+}
+
+function vehiclesSection() {
+  const form = document.getElementById("vehicle-form");
+  const editing = (car) => {
+    form.reset();
+    document.getElementById("vehicle-id").value = car ? car.id : "";
+    document.getElementById("vehicle-form-title").textContent = car ? `Edit ${car.name}` : "Add a vehicle";
+    document.getElementById("vehicle-save").textContent = car ? "Save vehicle" : "Add vehicle";
+    document.getElementById("vehicle-cancel").hidden = !car;
+    if (!car) return;
+    const set = (id, value) => { document.getElementById(id).value = value ?? ""; };
+    set("vehicle-name", car.name); set("vehicle-make", car.make); set("vehicle-model", car.model);
+    set("vehicle-plate", car.licence_plate); set("vehicle-battery", toKilo(car.battery_wh));
+    set("vehicle-ac", toKilo(car.max_ac_power_w)); set("vehicle-dc", toKilo(car.max_dc_power_w));
+    for (const box of form.querySelectorAll("input[name=connector_standards]")) box.checked = car.connector_standards.includes(box.value);
+    document.getElementById("vehicle-default").checked = car.is_default;
+    form.scrollIntoView({ behavior: "smooth" });
+  };
+  document.getElementById("vehicle-cancel").addEventListener("click", () => editing(null));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = document.getElementById("vehicle-id").value;
+    const makeDefault = document.getElementById("vehicle-default").checked;
+    try {
+      const car = id
+        ? await json(`${VEHICLES}/${encodeURIComponent(id)}`, { method: "PATCH", json: vehicleBody(form) })
+        : await json(VEHICLES, { method: "POST", json: { ...vehicleBody(form), is_default: makeDefault } });
+      if (id && makeDefault && !car.is_default) await json(`${VEHICLES}/${encodeURIComponent(id)}/default`, { method: "PUT" });
+      say(id ? `${car.name} saved.` : `${car.name} added.`);
+      editing(null);
+      await loadVehicles(editing);
+    } catch (error) { say(error.message, true); }
+  });
+  loadVehicles(editing).catch((error) => say(error.message, true));
 }
 
 // --- Start --------------------------------------------------------------------------------
