@@ -59,7 +59,8 @@ async def list_locations(
 async def get_location(location_id: str, driver: AnyDriver, backend: Backend) -> dict[str, Any]:
     if ":" in location_id and backend.received is not None:  # a partner's: CC:PTY:id
         with contextlib.suppress(UnknownObject):  # else one of ours with a colon in its id
-            return await partner_finder.partner_location(location_id, backend.received)
+            now = backend.drivers.ctx.clock.now()
+            return await partner_finder.partner_location(location_id, backend.received, now)
     ctx, driver_id = backend.drivers.ctx, driver.id if driver else None
     card = await finder.location_card(
         driver_id, location_id, ctx, backend.queries, backend.gateway.is_connected
@@ -71,7 +72,7 @@ async def get_location(location_id: str, driver: AnyDriver, backend: Backend) ->
 async def _partners(backend: WebBackend) -> list[dict[str, Any]]:
     if backend.received is None:
         return []
-    return await partner_finder.partner_locations(backend.received)
+    return await partner_finder.partner_locations(backend.received, backend.drivers.ctx.clock.now())
 
 
 def _matches(location: dict[str, Any], wanted: Filter) -> bool:
