@@ -339,6 +339,7 @@ def _mount_web(
         stripe_publishable_key=(settings.stripe_publishable_key or "") if payments else "",
         call_timeout_s=settings.call_timeout_s,
         received=SqlReceivedObjects(store.context, store.committer),
+        sent_commands=SqlSentCommands(store.context, store.committer),
     )
     app.router.routes.extend(mail_link_routes())
     app.mount("/app", create_web(backend))

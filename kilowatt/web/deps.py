@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kilowatt.domain.drivers import Driver
-from kilowatt.ports import Favourites, Queries, ReceivedObjects, StationGateway
+from kilowatt.ports import Favourites, Queries, ReceivedObjects, SentCommands, StationGateway
 from kilowatt.services import drivers
 from kilowatt.services.drivers import DriverContext
 from kilowatt.services.payment_context import PaymentContext
@@ -35,6 +35,7 @@ class WebBackend:
     stripe_publishable_key: str = ""  # set: the app loads Stripe.js from js.stripe.com
     call_timeout_s: float = 30.0  # starting and stopping an ad hoc session
     received: ReceivedObjects | None = None  # partner CPOs' locations and tariffs (roaming)
+    sent_commands: SentCommands | None = None  # commands sent to partners (live roaming pages)
 
 
 _bearer = HTTPBearer(auto_error=False, description="A driver session token (from sign-in)")

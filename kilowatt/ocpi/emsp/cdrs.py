@@ -25,7 +25,7 @@ async def post_cdr(
     caller: RegisteredDep,
     backend: OcpiBackendDep,
 ) -> JSONResponse:
-    key = await received.post_cdr(body, caller, backend.received)
+    key = await received.post_cdr(body, caller, backend.received, events=backend.ctx.events)
     url = f"{backend.base_url}/emsp/{OCPI_VERSION}/cdrs/{key.country_code}/{key.party_id}/{key.id}"
     return JSONResponse(envelope(None), 201, headers={"Location": url})
 

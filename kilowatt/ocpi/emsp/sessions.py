@@ -43,7 +43,8 @@ async def put_session(
     backend: OcpiBackendDep,
 ) -> JSONResponse:
     key = ObjectKey(country_code, party_id, session_id)
-    await received.put_object(_MODULE, key, body, caller, backend.received)
+    events = backend.ctx.events
+    await received.put_object(_MODULE, key, body, caller, backend.received, events=events)
     return ok()
 
 
@@ -57,5 +58,6 @@ async def patch_session(
     backend: OcpiBackendDep,
 ) -> JSONResponse:
     key = ObjectKey(country_code, party_id, session_id)
-    await received.patch_object(_MODULE, key, body, caller, backend.received)
+    events = backend.ctx.events
+    await received.patch_object(_MODULE, key, body, caller, backend.received, events=events)
     return ok()
