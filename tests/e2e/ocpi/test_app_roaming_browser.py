@@ -49,7 +49,9 @@ def acting(step: Callable[[], Coroutine[Any, Any, Any]]) -> asyncio.Task[Any]:
 
 async def patched_by_the_cpo(pair: RoamingPair, session_id: str, changes: dict[str, Any]) -> None:
     """The partner CPO PATCHes its session at our Sessions receiver, as its platform would."""
-    (emsp,) = [p for p in await pair.cpo.app.roaming.partners.all() if p.registered]
+    roaming = pair.cpo.app.roaming
+    assert roaming is not None
+    (emsp,) = [p for p in await roaming.partners.all() if p.registered]
     url = emsp.endpoint("sessions", InterfaceRole.RECEIVER)
     assert url is not None and emsp.their_token is not None
     where = f"{pair.location['country_code']}/{pair.location['party_id']}/{session_id}"
