@@ -40,6 +40,9 @@ __all__ = [
 
 ENDED_STATUSES = frozenset({"COMPLETED", "INVALID"})
 _RECENT_CDRS = 20  # a CDR for a session followed live is among the driver's latest
+# Reports closer than a minute give no sensible average: the partner's meter reading and its
+# last_updated need not be taken at the same moment.
+_SHORTEST_AVERAGE_H = 1 / 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +131,12 @@ def _power_w(
     for dimension in (periods[-1].get("dimensions") or []) if periods else []:
         if dimension.get("type") == "POWER" and _number(dimension.get("volume")) is not None:
             return float(_number(dimension.get("volume")) or 0) * 1000
-    if previous is None or previous.get("last_updated") == view["last_updated"]:
-        return None if previous is None else previous.get("power_w")
-    return _average_w(previous, view)
+    if previous is None:
+        return None
+    average = None
+    if previous.get("last_updated") != view["last_updated"]:
+        average = _average_w(previous, view)
+    return previous.get("power_w") if average is None else average
 
 
 def _average_w(before: Mapping[str, Any], after: Mapping[str, Any]) -> float | None:
@@ -140,7 +146,7 @@ def _average_w(before: Mapping[str, Any], after: Mapping[str, Any]) -> float | N
     except InvalidValue:
         return None
     added_kwh = Decimal(after["kwh"]) - Decimal(before["kwh"])
-    if hours <= 0 or added_kwh < 0:
+    if hours < _SHORTEST_AVERAGE_H or added_kwh < 0:
         return None
     return round(float(added_kwh) * 1000 / hours, 1)
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
@@ -70,17 +71,15 @@ def _reads(backend: WebBackend) -> PartnerReads:
     return PartnerReads(backend.drivers.ctx, backend.received, backend.sent_commands)
 
 
+@dataclass(frozen=True, slots=True)
 class _Follow:
-    """One stream: the keys that wake it, how to read what it shows, when it is done."""
+    """One stream: the keys that wake it, how to read what it shows (given what it sent
+    last), when it is done, and the name of its events."""
 
-    def __init__(
-        self,
-        keys: tuple[Key, ...],
-        snapshot: Callable[[View | None], Awaitable[View]],
-        done: Callable[[Mapping[str, Any]], bool],
-        name: str,
-    ) -> None:
-        self.keys, self.snapshot, self.done, self.name = keys, snapshot, done, name
+    keys: tuple[Key, ...]
+    snapshot: Callable[[View | None], Awaitable[View]]
+    done: Callable[[Mapping[str, Any]], bool]
+    name: str
 
 
 def _streamed(follow: _Follow, backend: WebBackend) -> StreamingResponse:

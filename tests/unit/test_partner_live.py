@@ -53,6 +53,15 @@ def test_otherwise_power_is_the_energy_added_since_the_previous_report() -> None
     assert same_report["power_w"] == 6000.0  # woken again without news: kept
 
 
+def test_reports_less_than_a_minute_apart_give_no_new_average_power() -> None:
+    before = session_view(received(), None, None)
+    soon = received(kwh=2.5, last_updated="2026-11-25T10:30:20Z")
+    assert session_view(soon, None, before)["power_w"] is None
+    later = session_view(received(kwh=3.5, last_updated="2026-11-25T10:45:00Z"), None, before)
+    again = received(kwh=3.6, last_updated="2026-11-25T10:45:30Z")
+    assert session_view(again, None, later)["power_w"] == 6000.0  # the last average kept
+
+
 def test_a_finished_session_shows_no_power() -> None:
     before = session_view(received(), None, None)
     done = received(status="COMPLETED", kwh=3, last_updated="2026-11-25T10:45:00Z")
