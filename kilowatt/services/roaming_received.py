@@ -6,7 +6,8 @@ nothing; the same PUT twice writes nothing the second time. A partner may only w
 country codes and party ids of its own roles (OCPI: "Client Owned Objects").
 
 Given an event publisher, a changed Session is published as ``RoamingSessionChanged`` and a
-new CDR as ``PartnerCdrReceived`` once stored (the driver app's live pages follow them).
+new CDR as ``PartnerCdrReceived`` once stored (each write is durable when it returns), so
+the driver app's live pages follow them.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ async def put_object(
     owned(partner, key)
     checked = objects.checked(module, key, body)
     changed = await _write(store, module, key, checked, partner)
-    await _told(events, module, key, checked, partner, changed)
+    if changed and module is ReceivedModule.SESSIONS and events is not None:
+        await events.publish([_session_changed(partner, key, checked)])
     return changed
 
 
@@ -120,26 +122,28 @@ async def patch_object(
     )
     checked = objects.checked(module, key, merged)
     changed = await _write(store, module, key, checked, partner)
-    await _told(events, module, key, checked, partner, changed)
+    if changed and module is ReceivedModule.SESSIONS and events is not None:
+        await events.publish([_session_changed(partner, key, checked)])
     return changed
 
 
-async def _told(
-    events: EventPublisher | None,
-    module: ReceivedModule,
-    key: ObjectKey,
-    body: Mapping[str, Any],
-    partner: Partner,
-    changed: bool,
-) -> None:
-    """Publish a changed Session (after the write, which is durable on return)."""
-    if events is None or not changed or module is not ReceivedModule.SESSIONS:
-        return
+def _session_changed(
+    partner: Partner, key: ObjectKey, body: Mapping[str, Any]
+) -> RoamingSessionChanged:
     status, uid = str(body.get("status")), _token_uid(body)
-    changed_session = RoamingSessionChanged(
-        partner.id, key.country_code, key.party_id, key.id, status, uid
+    return RoamingSessionChanged(partner.id, key.country_code, key.party_id, key.id, status, uid)
+
+
+def _cdr_received(partner: Partner, key: ObjectKey, body: Mapping[str, Any]) -> PartnerCdrReceived:
+    session_id = body.get("session_id")
+    return PartnerCdrReceived(
+        partner.id,
+        key.country_code,
+        key.party_id,
+        key.id,
+        None if session_id is None else str(session_id),
+        _token_uid(body),
     )
-    await events.publish([changed_session])
 
 
 def _token_uid(body: Mapping[str, Any]) -> str:
@@ -242,16 +246,7 @@ async def post_cdr(
     if existing is not None and existing.body != checked:
         raise Conflict(f"CDR {key.id} was already received with other content")
     if await _write(store, ReceivedModule.CDRS, key, checked, partner) and events is not None:
-        session_id = checked.get("session_id")
-        received = PartnerCdrReceived(
-            partner.id,
-            key.country_code,
-            key.party_id,
-            key.id,
-            None if session_id is None else str(session_id),
-            _token_uid(checked),
-        )
-        await events.publish([received])
+        await events.publish([_cdr_received(partner, key, checked)])  # after the durable write
     return key
 
 
