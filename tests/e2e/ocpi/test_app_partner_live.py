@@ -1,17 +1,20 @@
 """A driver's session at a partner CPO is pushed to the app (Server-Sent Events): the session
 now, then each update the partner PUTs or PATCHes at our Sessions receiver as it arrives,
-until the partner's CDR ends it; another driver's session is 404, as in the JSON API."""
+until the partner's CDR ends it; a START_SESSION from its CommandResult until the session it
+started arrives. Another driver's session or command is 404, as in the JSON API."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from kilowatt.domain.roaming_objects import SentCommand
 from tests.conftest import RunningServer
 from tests.driver_support import signed_up
 from tests.e2e.ocpi.receiver import OcpiReceiver
@@ -19,6 +22,7 @@ from tests.e2e.ocpi.support import ocpi_data, register_cpo, token_header
 from tests.e2e.ocpi.test_ocpi_emsp_receivers import EMSP, cdr, session
 
 LIVE = "/app/api/roaming/sessions/{}/live"
+COMMAND_LIVE = "/app/api/roaming/commands/{}/live"
 
 
 @pytest.fixture
@@ -102,3 +106,42 @@ async def test_the_partner_session_is_pushed_as_the_partner_updates_it_until_its
             assert (final["status"], final["kwh"], final["ended"]) == ("COMPLETED", "5", True)
             assert final["cdr"]["id"] == "CDR1"
             assert await events.next() is None  # the stream ended with the session
+
+
+async def test_a_start_is_pushed_from_its_result_to_the_session_it_started(
+    fast_server: RunningServer, cpo: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    ada = await signed_up(fast_server, caplog, "ada@example.com")
+    bob = await signed_up(fast_server, caplog, "bob@example.com")
+    kw = fast_server.app
+    assert kw.roaming is not None and kw.sender is not None
+    (partner,) = [p for p in await kw.roaming.partners.all() if p.registered]
+    async with ada.client(fast_server) as driver, bob.client(fast_server) as other:
+        token = {"uid": await app_uid(driver), "type": "APP_USER", "contract_id": "DE-MSP-C1"}
+        now = datetime.now(UTC)
+        where = {"token": token, "location_id": "LOC1", "evse_uid": "3256"}
+        sent = SentCommand("C1", partner.id, "START_SESSION", where, now, now, "ACCEPTED")
+        await kw.sender.commands.save(sent)
+        assert (await other.get(COMMAND_LIVE.format("C1"))).status_code == 404
+
+        async with driver.stream("GET", COMMAND_LIVE.format("C1")) as response:
+            events = Stream(response)
+            waiting = await events.next()
+            assert waiting is not None
+            assert (waiting["result"], waiting["session_id"], waiting["settled"]) == (
+                None,
+                None,
+                False,
+            )
+            result = {"result": "ACCEPTED"}
+            ocpi_data(await cpo.post(f"{EMSP}/commands/START_SESSION/C1", json=result))
+            accepted = await events.next()
+            assert accepted is not None
+            assert (accepted["result"], accepted["settled"]) == ("ACCEPTED", False)
+
+            started = session(cdr_token=token)
+            ocpi_data(await cpo.put(f"{EMSP}/sessions/DE/CPO/SES1", json=started))
+            begun = await events.next()
+            assert begun is not None
+            assert (begun["session_id"], begun["settled"]) == ("SES1", True)
+            assert await events.next() is None
