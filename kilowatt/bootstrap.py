@@ -352,6 +352,7 @@ def _mount_web(
         call_timeout_s=settings.call_timeout_s,
         received=SqlReceivedObjects(store.context, store.committer),
         partner_favourites=SqlPartnerFavourites(store.context, store.committer),
+        sent_commands=SqlSentCommands(store.context, store.committer),
     )
     app.router.routes.extend(mail_link_routes())
     app.mount("/app", create_web(backend))

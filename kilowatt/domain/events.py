@@ -9,9 +9,12 @@ from typing import Any
 
 __all__ = [
     "CdrIssued",
+    "CommandResultReceived",
     "ConnectorStatusChanged",
     "Event",
     "LocationChanged",
+    "PartnerCdrReceived",
+    "RoamingSessionChanged",
     "StationBooted",
     "StationConnected",
     "StationDisconnected",
@@ -110,32 +113,36 @@ class TokenChanged(Event):
     uid: str
 
 
-# --- roaming, eMSP role: what partner CPOs sent about our drivers' sessions (issue 7) ---
-__all__ += ["PartnerCdrReceived", "PartnerCommandAnswered", "PartnerSessionChanged"]
-
-
 @dataclass(frozen=True, slots=True)
-class PartnerSessionChanged(Event):
-    """A partner CPO sent (PUT or PATCH) a Session of its party ``country_code``/``party_id``."""
+class RoamingSessionChanged(Event):
+    """A partner CPO put or patched a session of one of our drivers' tokens (eMSP role);
+    the new state is stored when this is published."""
 
     partner_id: str
     country_code: str
     party_id: str
     session_id: str
+    status: str
+    token_uid: str
 
 
 @dataclass(frozen=True, slots=True)
 class PartnerCdrReceived(Event):
-    """A partner CPO POSTed a CDR (maybe again: handlers are idempotent)."""
+    """A partner CPO posted the CDR of a session of one of our drivers' tokens."""
 
     partner_id: str
     country_code: str
     party_id: str
     cdr_id: str
+    session_id: str | None
+    token_uid: str
 
 
 @dataclass(frozen=True, slots=True)
-class PartnerCommandAnswered(Event):
-    """A partner CPO's CommandResult for a command we sent arrived."""
+class CommandResultReceived(Event):
+    """A partner CPO posted the CommandResult of a command we sent it (START_SESSION...)."""
 
+    partner_id: str
     command_id: str
+    command: str
+    result: str

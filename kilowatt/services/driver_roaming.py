@@ -20,6 +20,8 @@ __all__ = [
     "cdr_of",
     "cdrs_of",
     "command_of",
+    "owned_command",
+    "session_in",
     "session_of",
     "sessions_of",
     "start_session",
@@ -41,8 +43,15 @@ async def sessions_of(
 async def session_of(
     sender: CommandSender, ctx: ServiceContext, driver_id: str, session_id: str
 ) -> ReceivedObject:
+    return await session_in(sender.received, ctx, driver_id, session_id)
+
+
+async def session_in(
+    received: ReceivedObjects, ctx: ServiceContext, driver_id: str, session_id: str
+) -> ReceivedObject:
+    """The driver's session ``session_id`` among the partner objects ``received``."""
     uids = await _token_uids(driver_id, ctx)
-    page = await sender.received.of_tokens(
+    page = await received.of_tokens(
         ReceivedModule.SESSIONS, uids, limit=1, offset=0, object_id=session_id
     )
     if not page.items:
@@ -100,14 +109,21 @@ async def command_of(
 ) -> SentCommand:
     """A command sent for the driver: with one of its tokens, or about one of its sessions."""
     found = await sent.command(sender, command_id)
+    return await owned_command(found, sender.received, ctx, driver_id)
+
+
+async def owned_command(
+    found: SentCommand, received: ReceivedObjects, ctx: ServiceContext, driver_id: str
+) -> SentCommand:
+    """``found`` if it was sent for the driver, else ``NotFound``."""
     token = found.request.get("token")
     if isinstance(token, dict) and token.get("uid") in await _token_uids(driver_id, ctx):
         return found
     session_id = found.request.get("session_id")
     if isinstance(session_id, str):
-        await session_of(sender, ctx, driver_id, session_id)  # NotFound unless the driver's
+        await session_in(received, ctx, driver_id, session_id)  # NotFound unless the driver's
         return found
-    raise NotFound(f"no command {command_id}")
+    raise NotFound(f"no command {found.id}")
 
 
 async def _token_uids(driver_id: str, ctx: ServiceContext) -> list[str]:

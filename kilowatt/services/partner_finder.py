@@ -10,16 +10,22 @@ operator"). A partner location's app id is ``{country_code}:{party_id}:{id}``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kilowatt.domain.errors import InvalidValue
+from kilowatt.domain.pricing_timeline import active_elements
 from kilowatt.domain.roaming_objects import (
     ObjectKey,
     ReceivedModule,
     ReceivedObject,
     UnknownObject,
 )
+from kilowatt.domain.tariff_restrictions import Circumstances
+from kilowatt.domain.tariffs import PriceComponent, Tariff, TariffDimension
 from kilowatt.ports import ReceivedObjects
 from kilowatt.services import roaming_received
 
@@ -28,6 +34,7 @@ __all__ = [
     "partner_key",
     "partner_location",
     "partner_locations",
+    "partner_tariff",
     "published_key",
     "unit_prices",
 ]
@@ -40,17 +47,23 @@ def app_id(key: ObjectKey) -> str:
     return f"{key.country_code}:{key.party_id}:{key.id}"
 
 
-async def partner_locations(store: ReceivedObjects, *, limit: int = 500) -> list[dict[str, Any]]:
-    """Every partner's published locations, as app cards (each tariff read once)."""
+async def partner_locations(
+    store: ReceivedObjects, now: datetime, *, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Every partner's published locations, as app cards priced for a session starting
+    ``now`` (each tariff read once)."""
     found = await roaming_received.partner_locations(store, limit=limit, offset=0)
-    tariffs = _Tariffs(store)
+    tariffs = _Tariffs(store, now)
     return [await _card(partner_id, body, tariffs) for partner_id, body in found]
 
 
-async def partner_location(location_id: str, store: ReceivedObjects) -> dict[str, Any]:
-    """One partner location by its app id; ``UnknownObject`` if none (or unpublished)."""
+async def partner_location(
+    location_id: str, store: ReceivedObjects, now: datetime
+) -> dict[str, Any]:
+    """One partner location by its app id, priced for a session starting ``now``;
+    ``UnknownObject`` if none (or unpublished)."""
     item = await _published(location_id, store)
-    return await _card(item.partner_id, item.body, _Tariffs(store))
+    return await _card(item.partner_id, item.body, _Tariffs(store, now))
 
 
 def partner_key(location_id: str) -> ObjectKey | None:
@@ -76,10 +89,12 @@ async def _published(location_id: str, store: ReceivedObjects) -> ReceivedObject
 
 
 class _Tariffs:
-    """Received tariffs by key, each read from the store at most once."""
+    """Received tariffs by key, each read from the store at most once; ``now``: when the
+    session whose prices are shown would start."""
 
-    def __init__(self, store: ReceivedObjects) -> None:
+    def __init__(self, store: ReceivedObjects, now: datetime) -> None:
         self._store = store
+        self.now = now
         self._read: dict[ObjectKey, dict[str, Any] | None] = {}
 
     async def get(self, key: ObjectKey) -> dict[str, Any] | None:
@@ -92,7 +107,8 @@ class _Tariffs:
 async def _card(partner_id: str, body: Mapping[str, Any], store: _Tariffs) -> dict[str, Any]:
     key = roaming_received.object_key(body)
     coordinates = body.get("coordinates") or {}
-    evses = [await _evse(evse, key, store) for evse in body.get("evses") or ()]
+    where = _Where(key, _time_zone(body.get("time_zone")))
+    evses = [await _evse(evse, where, store) for evse in body.get("evses") or ()]
     return {
         "id": app_id(key),
         "name": body.get("name") or key.id,
@@ -115,7 +131,23 @@ async def _card(partner_id: str, body: Mapping[str, Any], store: _Tariffs) -> di
     }
 
 
-async def _evse(evse: Mapping[str, Any], where: ObjectKey, store: _Tariffs) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """The location whose connectors name the tariffs: its key and IANA time zone."""
+
+    key: ObjectKey
+    time_zone: str
+
+
+def _time_zone(name: object) -> str:
+    """The location's time zone; UTC when it names none we know (OCPI requires one)."""
+    try:
+        return str(ZoneInfo(name).key) if isinstance(name, str) and name else "UTC"
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+
+
+async def _evse(evse: Mapping[str, Any], where: _Where, store: _Tariffs) -> dict[str, Any]:
     connectors = evse.get("connectors") or []
     tariff_ids = [t for c in connectors for t in c.get("tariff_ids") or ()]
     return {
@@ -141,44 +173,61 @@ def _power_w(connector: Mapping[str, Any]) -> int:
     return volts * amps * phases
 
 
-async def _prices(
-    tariff_ids: list[str], where: ObjectKey, store: _Tariffs
-) -> dict[str, Any] | None:
-    """The first named tariff we were sent, as unit prices; None: price from the operator."""
+async def _prices(tariff_ids: list[str], where: _Where, store: _Tariffs) -> dict[str, Any] | None:
+    """The first named tariff we were sent that we can read and that is valid now, as unit
+    prices; None: price from the operator."""
     for tariff_id in tariff_ids:
         try:
-            key = ObjectKey(where.country_code, where.party_id, tariff_id)
+            key = ObjectKey(where.key.country_code, where.key.party_id, tariff_id)
         except InvalidValue:
             continue
         tariff = await store.get(key)
-        if tariff is not None:
-            return unit_prices(tariff)
+        prices = None if tariff is None else unit_prices(tariff, where.time_zone, store.now)
+        if prices is not None:
+            return prices
     return None
 
 
-def unit_prices(tariff: Mapping[str, Any]) -> dict[str, Any]:
-    """The first price of each kind in an OCPI Tariff: ENERGY per kWh, TIME per minute (OCPI
-    prices it per hour), FLAT per session, PARKING_TIME per minute; VAT added when given."""
-    found: dict[str, Any] = {}
-    names = {"ENERGY": ("per_kwh", 1), "TIME": ("per_minute", 60), "FLAT": ("per_session", 1)}
-    names["PARKING_TIME"] = ("per_parking_minute", 60)
-    for element in tariff.get("elements") or ():
-        for component in element.get("price_components") or ():
-            name, per = names.get(component.get("type"), ("", 1))
-            if name and name not in found:
-                found[name] = _money(component, per)
-    return {"currency": tariff.get("currency", "")} | {
-        name: found.get(name) for name, _ in names.values()
-    }
+_NAMES = {
+    TariffDimension.ENERGY: ("per_kwh", 1),
+    TariffDimension.TIME: ("per_minute", 60),
+    TariffDimension.FLAT: ("per_session", 1),
+    TariffDimension.PARKING_TIME: ("per_parking_minute", 60),
+}
 
 
-def _money(component: Mapping[str, Any], per: int) -> dict[str, str | None] | None:
-    try:
-        excl = Decimal(str(component.get("price"))) / per
-        vat = component.get("vat")
-        incl = excl * (1 + Decimal(str(vat)) / 100) if vat is not None else None
-    except (InvalidOperation, ValueError):
+def unit_prices(tariff: Mapping[str, Any], time_zone: str, at: datetime) -> dict[str, Any] | None:
+    """What each unit of an OCPI Tariff costs for a session starting at ``at`` (UTC) at a
+    location in ``time_zone``: ENERGY per kWh, TIME per minute (OCPI prices it per hour),
+    FLAT per session, PARKING_TIME per minute; VAT added when given. A kind no element
+    prices now is None; the whole is None when the tariff is unreadable or not valid at
+    ``at`` (its start/end_date_time)."""
+    parsed = partner_tariff(tariff)
+    if parsed is None or not parsed.is_valid_at(at):
         return None
+    local = at.astimezone(ZoneInfo(time_zone))
+    chosen = active_elements(parsed, Circumstances(local=local))
+    found: dict[str, Any] = {name: None for name, _ in _NAMES.values()}
+    for dimension, index in chosen.items():
+        component = parsed.elements[index].component(dimension)
+        if dimension in _NAMES and component is not None:
+            name, per = _NAMES[dimension]
+            found[name] = _money(component, per)
+    return {"currency": parsed.currency} | found
+
+
+def partner_tariff(body: Mapping[str, Any]) -> Tariff | None:
+    """A received OCPI Tariff as our domain Tariff (so our restriction evaluator applies);
+    None when it does not parse. Numbers stored as JSON floats keep their shortest repr."""
+    try:
+        return Tariff.from_ocpi(body)
+    except InvalidValue:
+        return None
+
+
+def _money(component: PriceComponent, per: int) -> dict[str, str | None]:
+    excl = component.price / per
+    incl = excl * (1 + component.vat / 100) if component.vat is not None else None
     return {"excl_vat": _text(excl), "incl_vat": _text(incl) if incl is not None else None}
 
 

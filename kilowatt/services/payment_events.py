@@ -41,13 +41,13 @@ class PaymentFollower:
             self._follow_partner(event, self.sender)
 
     def _follow_partner(self, event: events.Event, sender: CommandSender) -> None:
-        if isinstance(event, events.PartnerSessionChanged):
+        if isinstance(event, events.RoamingSessionChanged):
             key = ObjectKey(event.country_code, event.party_id, event.session_id)
             self._spawn(roaming_payments.on_session(key, sender, self._pctx), event)
         elif isinstance(event, events.PartnerCdrReceived):
             key = ObjectKey(event.country_code, event.party_id, event.cdr_id)
             self._spawn(roaming_payments.on_cdr(key, sender, self._pctx), event)
-        elif isinstance(event, events.PartnerCommandAnswered):
+        elif isinstance(event, events.CommandResultReceived):
             work = roaming_payments.on_command_result(event.command_id, sender, self._pctx)
             self._spawn(work, event)
 

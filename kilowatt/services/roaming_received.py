@@ -4,6 +4,10 @@ interfaces), kept per partner as sent.
 Every object is checked whole before it is written in one statement, so a bad request changes
 nothing; the same PUT twice writes nothing the second time. A partner may only write under the
 country codes and party ids of its own roles (OCPI: "Client Owned Objects").
+
+Given an event publisher, a changed Session is published as ``RoamingSessionChanged`` and a
+new CDR as ``PartnerCdrReceived`` once stored (each write is durable when it returns), so
+the driver app's live pages follow them.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from kilowatt.domain import roaming_objects as objects
 from kilowatt.domain.errors import AccessDenied, Conflict, InvalidValue
+from kilowatt.domain.events import PartnerCdrReceived, RoamingSessionChanged
 from kilowatt.domain.roaming import Partner, UnknownLocation
 from kilowatt.domain.roaming_objects import (
     ObjectKey,
@@ -21,7 +26,7 @@ from kilowatt.domain.roaming_objects import (
     ReceivedObject,
     UnknownObject,
 )
-from kilowatt.ports import ReceivedObjects
+from kilowatt.ports import EventPublisher, ReceivedObjects
 
 __all__ = [
     "ConnectorPath",
@@ -58,11 +63,16 @@ async def put_object(
     body: object,
     partner: Partner,
     store: ReceivedObjects,
+    *,
+    events: EventPublisher | None = None,
 ) -> bool:
     """Store a whole object (PUT); False when it was already stored exactly so."""
     owned(partner, key)
     checked = objects.checked(module, key, body)
-    return await _write(store, module, key, checked, partner)
+    changed = await _write(store, module, key, checked, partner)
+    if changed and module is ReceivedModule.SESSIONS and events is not None:
+        await events.publish([_session_changed(partner, key, checked)])
+    return changed
 
 
 async def _write(
@@ -99,6 +109,8 @@ async def patch_object(
     changes: Mapping[str, Any],
     partner: Partner,
     store: ReceivedObjects,
+    *,
+    events: EventPublisher | None = None,
 ) -> bool:
     """PATCH a Location or Session: the changed fields (Session charging periods appended)."""
     objects.last_updated(changes)
@@ -108,7 +120,35 @@ async def patch_object(
         if module is ReceivedModule.SESSIONS
         else found.body | dict(changes)
     )
-    return await _write(store, module, key, objects.checked(module, key, merged), partner)
+    checked = objects.checked(module, key, merged)
+    changed = await _write(store, module, key, checked, partner)
+    if changed and module is ReceivedModule.SESSIONS and events is not None:
+        await events.publish([_session_changed(partner, key, checked)])
+    return changed
+
+
+def _session_changed(
+    partner: Partner, key: ObjectKey, body: Mapping[str, Any]
+) -> RoamingSessionChanged:
+    status, uid = str(body.get("status")), _token_uid(body)
+    return RoamingSessionChanged(partner.id, key.country_code, key.party_id, key.id, status, uid)
+
+
+def _cdr_received(partner: Partner, key: ObjectKey, body: Mapping[str, Any]) -> PartnerCdrReceived:
+    session_id = body.get("session_id")
+    return PartnerCdrReceived(
+        partner.id,
+        key.country_code,
+        key.party_id,
+        key.id,
+        None if session_id is None else str(session_id),
+        _token_uid(body),
+    )
+
+
+def _token_uid(body: Mapping[str, Any]) -> str:
+    token = body.get("cdr_token")
+    return str(token.get("uid")) if isinstance(token, Mapping) else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +228,13 @@ async def delete_object(
     await store.delete(module, key)
 
 
-async def post_cdr(body: object, partner: Partner, store: ReceivedObjects) -> ObjectKey:
+async def post_cdr(
+    body: object,
+    partner: Partner,
+    store: ReceivedObjects,
+    *,
+    events: EventPublisher | None = None,
+) -> ObjectKey:
     """A CDR POSTed by its CPO. CDRs never change: the same one again is accepted, a
     different one under the same id is refused."""
     if not isinstance(body, dict):
@@ -199,7 +245,8 @@ async def post_cdr(body: object, partner: Partner, store: ReceivedObjects) -> Ob
     existing = await store.get(ReceivedModule.CDRS, key)
     if existing is not None and existing.body != checked:
         raise Conflict(f"CDR {key.id} was already received with other content")
-    await _write(store, ReceivedModule.CDRS, key, checked, partner)
+    if await _write(store, ReceivedModule.CDRS, key, checked, partner) and events is not None:
+        await events.publish([_cdr_received(partner, key, checked)])  # after the durable write
     return key
 
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kilowatt.domain.errors import InvalidValue, NotFound, UnknownToken
+from kilowatt.domain.events import CommandResultReceived
 from kilowatt.domain.roaming import (
     OCPI_VERSION,
     InterfaceRole,
@@ -214,6 +215,9 @@ async def receive_result(
     found.result, found.message = str(result), _text(message)
     found.updated_at = sender.roaming.clock.now()
     await sender.commands.save(found)
+    if sender.roaming.events is not None:  # after the save, which is durable on return
+        answered = CommandResultReceived(partner.id, command_id, found.command, found.result)
+        await sender.roaming.events.publish([answered])
 
 
 async def _cpo(sender: CommandSender, partner_id: str) -> Partner:

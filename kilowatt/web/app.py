@@ -25,7 +25,7 @@ from starlette.routing import Route
 from kilowatt.domain.errors import AccessDenied, Conflict, DomainError, InvalidValue, NotFound
 from kilowatt.domain.locations import ConnectorStandard
 from kilowatt.domain.payments import PaymentDeclined
-from kilowatt.web import adhoc, data
+from kilowatt.web import adhoc, data, roaming
 from kilowatt.web.deps import WebBackend
 
 __all__ = ["WebBackend", "create_web", "mail_link_routes"]
@@ -79,6 +79,7 @@ def create_web(backend: WebBackend) -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)
     app.include_router(data.router, prefix="/api")
     app.include_router(adhoc.router, prefix="/api")
+    app.include_router(roaming.router, prefix="/api")
     for path, (template, title) in (_PAGES | _PAGES_WITH_ID).items():
         app.add_api_route(path, _page(templates, template, title), response_class=HTMLResponse)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")

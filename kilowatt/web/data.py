@@ -69,7 +69,8 @@ async def get_location(location_id: str, driver: AnyDriver, backend: Backend) ->
     starred = await _starred(driver_id, backend)
     if ":" in location_id and backend.received is not None:  # a partner's: CC:PTY:id
         with contextlib.suppress(UnknownObject):  # else one of ours with a colon in its id
-            found = await partner_finder.partner_location(location_id, backend.received)
+            now = backend.drivers.ctx.clock.now()
+            found = await partner_finder.partner_location(location_id, backend.received, now)
             return found | {"favourite": location_id in starred}
     card = await finder.location_card(
         driver_id, location_id, ctx, backend.queries, backend.gateway.is_connected
@@ -94,7 +95,7 @@ def _partner_stars(backend: WebBackend) -> favourites.PartnerStars | None:
 async def _partners(backend: WebBackend) -> list[dict[str, Any]]:
     if backend.received is None:
         return []
-    return await partner_finder.partner_locations(backend.received)
+    return await partner_finder.partner_locations(backend.received, backend.drivers.ctx.clock.now())
 
 
 def _matches(location: dict[str, Any], wanted: Filter) -> bool:

@@ -15,6 +15,7 @@ from kilowatt.ports import (
     PartnerFavourites,
     Queries,
     ReceivedObjects,
+    SentCommands,
     StationGateway,
 )
 from kilowatt.services import drivers
@@ -42,6 +43,7 @@ class WebBackend:
     call_timeout_s: float = 30.0  # starting and stopping an ad hoc session
     received: ReceivedObjects | None = None  # partner CPOs' locations and tariffs (roaming)
     partner_favourites: PartnerFavourites | None = None  # drivers' starred partner locations
+    sent_commands: SentCommands | None = None  # commands sent to partners (live roaming pages)
 
 
 _bearer = HTTPBearer(auto_error=False, description="A driver session token (from sign-in)")

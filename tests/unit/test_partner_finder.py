@@ -1,9 +1,12 @@
 """Partner tariffs as the app's unit prices: one price per kind, VAT added when the partner
-gives it, OCPI's hourly TIME price per minute."""
+gives it, OCPI's hourly TIME price per minute. Restriction rules are in
+test_partner_prices.py."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -17,9 +20,20 @@ from kilowatt.domain.roaming_objects import (
 from kilowatt.ports import OcpiPage, ReceivedObjects
 from kilowatt.services.partner_finder import partner_location, partner_locations, unit_prices
 
+EXAMPLES = Path(__file__).parents[1] / "fixtures" / "ocpi-2.2.1"  # the spec's own examples
+WEDNESDAY_10_BERLIN = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # 10:00 in Berlin (CET)
+
+
+def spec_example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EXAMPLES / name).read_text())
+    return data
+
 
 def test_each_kind_takes_its_first_price_with_vat_when_given() -> None:
     tariff = {
+        "country_code": "DE",
+        "party_id": "ABC",
+        "id": "T1",
         "currency": "EUR",
         "elements": [
             {"price_components": [{"type": "ENERGY", "price": 0.25, "vat": 20, "step_size": 1}]},
@@ -32,7 +46,7 @@ def test_each_kind_takes_its_first_price_with_vat_when_given() -> None:
             },
         ],
     }
-    assert unit_prices(tariff) == {
+    assert unit_prices(tariff, "Europe/Berlin", WEDNESDAY_10_BERLIN) == {
         "currency": "EUR",
         "per_kwh": {"excl_vat": "0.2500", "incl_vat": "0.3000"},
         "per_minute": {"excl_vat": "0.0200", "incl_vat": None},
@@ -41,10 +55,15 @@ def test_each_kind_takes_its_first_price_with_vat_when_given() -> None:
     }
 
 
-def test_a_tariff_without_elements_prices_nothing() -> None:
-    prices = unit_prices({"currency": "CHF", "elements": []})
-    assert prices["currency"] == "CHF"
-    assert [prices[k] for k in ("per_kwh", "per_minute", "per_session")] == [None] * 3
+def test_a_tariff_we_cannot_read_shows_the_price_from_the_operator() -> None:
+    unreadable = {"country_code": "DE", "party_id": "ABC", "id": "T", "currency": "CHF"}
+    assert unit_prices(unreadable | {"elements": []}, "UTC", WEDNESDAY_10_BERLIN) is None
+
+
+def test_a_tariff_not_yet_valid_shows_the_price_from_the_operator() -> None:
+    later = spec_example("tariff_1_simple_2hour.json")
+    later["start_date_time"] = "2027-01-01T00:00:00Z"
+    assert unit_prices(later, "UTC", WEDNESDAY_10_BERLIN) is None
 
 
 class OneLocation:
@@ -89,11 +108,12 @@ async def test_a_connector_naming_a_tariff_never_received_shows_no_price() -> No
         "evses": [evse],
     }
     store = cast(ReceivedObjects, OneLocation(body))
-    (card,) = await partner_locations(store)
+    (card,) = await partner_locations(store, WEDNESDAY_10_BERLIN)
     assert card["id"] == "DE:ABC:LOC1" and card["opening_hours"] == "Mon 08:00-18:00"
     (shown,) = card["evses"]
     assert (shown["status"], shown["max_power_w"], shown["prices"]) == ("CHARGING", 11040, None)
     assert card["available_evses"] == 0
-    assert (await partner_location("DE:ABC:LOC1", store))["partner"]["partner_id"] == "p1"
+    found = await partner_location("DE:ABC:LOC1", store, WEDNESDAY_10_BERLIN)
+    assert found["partner"]["partner_id"] == "p1"
     with pytest.raises(UnknownObject):
-        await partner_location("DE:ABC:OTHER", store)
+        await partner_location("DE:ABC:OTHER", store, WEDNESDAY_10_BERLIN)

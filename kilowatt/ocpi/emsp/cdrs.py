@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from kilowatt.domain.events import PartnerCdrReceived
 from kilowatt.domain.roaming import OCPI_VERSION
 from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule
 from kilowatt.ocpi.deps import OcpiBackendDep, RegisteredDep
@@ -26,9 +25,7 @@ async def post_cdr(
     caller: RegisteredDep,
     backend: OcpiBackendDep,
 ) -> JSONResponse:
-    key = await received.post_cdr(body, caller, backend.received)
-    cdr = PartnerCdrReceived(caller.id, key.country_code, key.party_id, key.id)
-    await backend.ctx.events.publish([cdr])  # payments capture it, the live page ends
+    key = await received.post_cdr(body, caller, backend.received, events=backend.ctx.events)
     url = f"{backend.base_url}/emsp/{OCPI_VERSION}/cdrs/{key.country_code}/{key.party_id}/{key.id}"
     return JSONResponse(envelope(None), 201, headers={"Location": url})
 

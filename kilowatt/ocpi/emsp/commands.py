@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from kilowatt.domain.events import PartnerCommandAnswered
 from kilowatt.ocpi.deps import OcpiBackendDep, RegisteredDep
 from kilowatt.ocpi.envelope import ok
 from kilowatt.services import roaming_sent_commands as sent
@@ -28,5 +27,4 @@ async def receive_result(
 ) -> JSONResponse:
     del command  # part of the URL for readability; the id says which command
     await sent.receive_result(backend.sender, caller, command_id, body)
-    await backend.ctx.events.publish([PartnerCommandAnswered(command_id)])
     return ok()

@@ -7,10 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from kilowatt.domain.events import PartnerSessionChanged
-from kilowatt.domain.roaming import Partner
 from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule
-from kilowatt.ocpi.deps import OcpiBackend, OcpiBackendDep, RegisteredDep
+from kilowatt.ocpi.deps import OcpiBackendDep, RegisteredDep
 from kilowatt.ocpi.envelope import ok
 from kilowatt.services import roaming_received as received
 
@@ -45,8 +43,8 @@ async def put_session(
     backend: OcpiBackendDep,
 ) -> JSONResponse:
     key = ObjectKey(country_code, party_id, session_id)
-    if await received.put_object(_MODULE, key, body, caller, backend.received):
-        await _changed(key, caller, backend)
+    events = backend.ctx.events
+    await received.put_object(_MODULE, key, body, caller, backend.received, events=events)
     return ok()
 
 
@@ -60,12 +58,6 @@ async def patch_session(
     backend: OcpiBackendDep,
 ) -> JSONResponse:
     key = ObjectKey(country_code, party_id, session_id)
-    if await received.patch_object(_MODULE, key, body, caller, backend.received):
-        await _changed(key, caller, backend)
+    events = backend.ctx.events
+    await received.patch_object(_MODULE, key, body, caller, backend.received, events=events)
     return ok()
-
-
-async def _changed(key: ObjectKey, caller: Partner, backend: OcpiBackend) -> None:
-    """Tell the app's live page and the payments (a hold to link, a top-up)."""
-    changed = PartnerSessionChanged(caller.id, key.country_code, key.party_id, key.id)
-    await backend.ctx.events.publish([changed])

@@ -225,23 +225,36 @@ async function start(evse, button) {
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function commandResult(commandId) {
-  for (let attempt = 0; attempt < 60; attempt += 1) {
-    const command = await json(`/api/v1/driver/roaming/commands/${encodeURIComponent(commandId)}`);
-    if (command.result) return command.result;
-    await pause(1000);
-  }
-  throw new Error("The operator did not answer; try again.");
+// Follows a Server-Sent Events stream until done(latest); a stream that drops is reopened
+// after retryMs (its first event is the state then, so nothing is missed). Gives up with
+// `late` after timeoutMs.
+async function follow(path, { show = () => {}, done, retryMs = 10000, timeoutMs = 0, late = "" }) {
+  const stop = new AbortController();
+  const timer = timeoutMs ? setTimeout(() => stop.abort(), timeoutMs) : null;
+  let latest = null;
+  try {
+    for (;;) {
+      try {
+        await readEvents(path, (data) => { latest = data; show(data); }, stop.signal);
+      } catch (error) {
+        if (stop.signal.aborted) throw new Error(late);
+        if (error.status === 404 || (!latest && error.status)) throw error;
+      }
+      if (latest && done(latest)) return latest;
+      await pause(retryMs);
+    }
+  } finally { clearTimeout(timer); }
 }
 
-async function waitForPartnerSession(evse) {
-  for (let attempt = 0; attempt < 90; attempt += 1) {
-    const sessions = await json("/api/v1/driver/roaming/sessions?limit=10");
-    const found = sessions.find((s) => s.object.status === "ACTIVE" && s.object.evse_uid === evse.uid);
-    if (found) return found.object;
-    await pause(1000);
-  }
-  throw new Error("The operator accepted but the session did not start; plug in your car and try again.");
+const commandStream = (id) => `/app/api/roaming/commands/${encodeURIComponent(id)}/live`;
+
+// The command's result, pushed when the partner CPO posts it (and, for a start, the session
+// it started, once the CPO sent it).
+function settledCommand(id, show) {
+  return follow(commandStream(id), {
+    show, done: (c) => c.settled, retryMs: 5000, timeoutMs: 180000,
+    late: "The operator did not answer; try again.",
+  });
 }
 
 async function startAtPartner(loc, evse, button) {
@@ -255,11 +268,14 @@ async function startAtPartner(loc, evse, button) {
     };
     const command = await json("/api/v1/driver/roaming/sessions", { method: "POST", json: where });
     if (command.response !== "ACCEPTED") throw new Error(`The operator said: ${command.response}`);
-    const result = await commandResult(command.id);
-    if (result !== "ACCEPTED") throw new Error(`The station did not start: ${result}`);
-    say("Accepted. Waiting for the session to start…");
-    const session = await waitForPartnerSession(evse);
-    location.href = `/app/roaming/${encodeURIComponent(session.id)}`;
+    const settled = await settledCommand(command.id, (c) => {
+      if (c.result === "ACCEPTED") say("Accepted. Waiting for the session to start…");
+    });
+    if (settled.session_id) {
+      location.href = `/app/roaming/${encodeURIComponent(settled.session_id)}`;
+      return;
+    }
+    throw new Error(`The station did not start: ${settled.result || settled.response}`);
   } catch (error) { say(error.message, true); button.disabled = false; }
 }
 
@@ -289,9 +305,13 @@ async function locationPage() {
 
 // --- Live session (Server-Sent Events over fetch, so the token stays in a header) ----------
 
-async function readEvents(path, onData) {
-  const response = await call(path, { headers: { Accept: "text/event-stream" } });
-  if (!response.ok) throw new Error((await response.json().catch(() => ({}))).detail || response.statusText);
+async function readEvents(path, onData, signal) {
+  const response = await call(path, { headers: { Accept: "text/event-stream" }, signal });
+  if (!response.ok) {
+    const error = new Error((await response.json().catch(() => ({}))).detail || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
@@ -371,38 +391,42 @@ async function livePage() {
   await showReceiptLink();
 }
 
-// --- A session at a partner CPO: polled, as the operator reports it -----------------------
+// --- A session at a partner CPO: pushed when the operator reports it ----------------------
 
 async function roamingPage() {
   if (!token()) { location.href = "/app/sign-in"; return; }
-  const path = `/api/v1/driver/roaming/sessions/${encodeURIComponent(itemId)}`;
   const stop = document.getElementById("stop");
   stop.addEventListener("click", async () => {
     stop.disabled = true;
     try {
-      const command = await json(`${path}/stop`, { method: "POST" });
+      const command = await json(`/api/v1/driver/roaming/sessions/${encodeURIComponent(itemId)}/stop`, { method: "POST" });
       say("Stopping…");
-      const result = await commandResult(command.id);
-      if (result !== "ACCEPTED") { say(`The station did not stop: ${result}`, true); stop.disabled = false; }
+      const settled = await settledCommand(command.id);
+      if (settled.result !== "ACCEPTED") { say(`The station did not stop: ${settled.result || settled.response}`, true); stop.disabled = false; }
     } catch (error) { say(error.message, true); stop.disabled = false; }
   });
-  let session = null;
-  for (;;) {
-    try {
-      const found = await json(path);
-      session = found.object;
-      document.getElementById("roaming-operator").textContent = `${found.country_code}*${found.party_id}`;
-      document.getElementById("live-status").textContent = session.status;
-      document.getElementById("live-energy").textContent = Number(session.kwh || 0).toFixed(3);
-      const end = session.end_date_time ? new Date(session.end_date_time) : new Date();
-      document.getElementById("live-duration").textContent = duration((end - new Date(session.start_date_time)) / 1000);
-      const cost = session.total_cost;
-      document.getElementById("live-cost").textContent = cost ? Number(cost.incl_vat ?? cost.excl_vat).toFixed(2) : "–";
-      document.getElementById("live-currency").textContent = session.currency || "";
-    } catch (error) { say(error.message, true); if (!session) return; }
-    if (session && !["ACTIVE", "PENDING", "RESERVATION"].includes(session.status)) break;
-    await pause(3000);
-  }
+  let latest = null;
+  const tick = () => {
+    if (!latest || !latest.start_date_time) return;
+    const end = latest.end_date_time ? new Date(latest.end_date_time) : new Date();
+    document.getElementById("live-duration").textContent = duration((end - new Date(latest.start_date_time)) / 1000);
+  };
+  setInterval(tick, 1000);
+  const show = (session) => {
+    latest = session;
+    document.getElementById("roaming-operator").textContent = session.operator;
+    document.getElementById("live-status").textContent = session.status;
+    document.getElementById("live-energy").textContent = Number(session.kwh || 0).toFixed(3);
+    document.getElementById("live-power").textContent = session.power_w == null ? "–" : (session.power_w / 1000).toFixed(1);
+    const cost = session.total_cost;
+    document.getElementById("live-cost").textContent = cost ? Number(cost.incl_vat ?? cost.excl_vat).toFixed(2) : "–";
+    document.getElementById("live-currency").textContent = session.currency || "";
+    tick();
+  };
+  try {
+    // A dropped stream is reopened every 10 s: the slow fallback, no polling while it is open.
+    await follow(`/app/api/roaming/sessions/${encodeURIComponent(itemId)}/live`, { show, done: (s) => s.ended });
+  } catch (error) { say(error.message, true); return; }
   stop.hidden = true;
   say("Charging has ended. The operator's CDR shows in your history.");
 }

@@ -10,6 +10,7 @@ from typing import Any
 
 EXAMPLES = Path("/work/shared/specs/ocpi-2.2.1/examples")
 EMSP = "/ocpi/emsp/2.2.1"  # our eMSP Receiver interfaces
+LOCATION = f"{EMSP}/locations/DE/CPO/LOC1"  # the partner CPO DE*CPO's location
 
 
 def example(name: str, **changes: Any) -> dict[str, Any]:

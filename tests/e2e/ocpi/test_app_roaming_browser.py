@@ -1,8 +1,10 @@
 """The driver app in a real browser at a partner CPO's location (roaming): the finder lists it
 marked with the partner's party id and its price, Start charging goes through OCPI
-START_SESSION to the CPO's station, the partner's session page follows it, Stop ends it, the
-history shows the partner's CDR and opens its receipt (HTML and PDF), and the partner location
-starred on its page is among the favourites."""
+START_SESSION to the CPO's station, the partner's session page follows it as the partner's
+updates are pushed to it (no polling: a PATCH from the CPO shows within two seconds, and the
+page never GETs the session's JSON), Stop ends it, the history shows the partner's CDR and
+opens its receipt (HTML and PDF), and the partner location starred on its page is among the
+favourites."""
 
 from __future__ import annotations
 
@@ -12,14 +14,16 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from ocpp.v16 import call
 from playwright.async_api import expect
 from pypdf import PdfReader
 
+from kilowatt.domain.roaming import InterfaceRole
 from tests.conftest import RunningServer
 from tests.driver_support import signed_up
-from tests.e2e.ocpi.support import roaming_pair
+from tests.e2e.ocpi.support import RoamingPair, roaming_pair, token_header
 from tests.e2e.ocpi.test_app_roaming import partner_location, status_notification
 from tests.e2e.ocpi.test_ocpi_commands import station
 from tests.e2e.test_api_tariffs import priced_site
@@ -46,6 +50,19 @@ def acting(step: Callable[[], Coroutine[Any, Any, Any]]) -> asyncio.Task[Any]:
     return asyncio.create_task(step())
 
 
+async def patched_by_the_cpo(pair: RoamingPair, session_id: str, changes: dict[str, Any]) -> None:
+    """The partner CPO PATCHes its session at our Sessions receiver, as its platform would."""
+    roaming = pair.cpo.app.roaming
+    assert roaming is not None
+    (emsp,) = [p for p in await roaming.partners.all() if p.registered]
+    url = emsp.endpoint("sessions", InterfaceRole.RECEIVER)
+    assert url is not None and emsp.their_token is not None
+    where = f"{pair.location['country_code']}/{pair.location['party_id']}/{session_id}"
+    async with httpx.AsyncClient(headers=token_header(emsp.their_token), timeout=10) as cpo:
+        answer = await cpo.patch(f"{url}/{where}", json=changes | {"last_updated": now_iso()})
+    assert answer.status_code == 200 and answer.json()["status_code"] == 1000, answer.text
+
+
 async def test_a_driver_charges_at_a_partner_from_the_browser(
     fast_server: RunningServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -68,6 +85,8 @@ async def test_a_driver_charges_at_a_partner_from_the_browser(
             await eventually(status, lambda s: s == "AVAILABLE", timeout_s=10)
             name = (await partner_location(driver))["name"]
             async with browser_page() as page:
+                fetched: list[str] = []
+                page.on("request", lambda r: fetched.append(r.url) if r.method == "GET" else None)
                 await page.goto(f"{base}/app/sign-in")
                 await page.evaluate(
                     "t => localStorage.setItem('kilowatt.driverToken', t)", ada.session_token
@@ -97,6 +116,15 @@ async def test_a_driver_charges_at_a_partner_from_the_browser(
                 await page.wait_for_url(re.compile(r"/app/roaming/"), timeout=30_000)
                 await expect(page.locator("#live-status")).to_have_text("ACTIVE")
                 transaction = (await charging).transaction_id
+                session_id = page.url.rsplit("/", 1)[-1]
+                cost = {"excl_vat": 0.75, "incl_vat": 0.91}
+                await patched_by_the_cpo(pair, session_id, {"kwh": 2.5, "total_cost": cost})
+                await expect(page.locator("#live-energy")).to_have_text("2.500", timeout=2_000)
+                await expect(page.locator("#live-cost")).to_have_text("0.91", timeout=2_000)
+                await asyncio.sleep(4)  # longer than the old 3 s polling interval
+                json_reads = [url for url in fetched if f"/roaming/sessions/{session_id}" in url]
+                assert json_reads == [f"{base}/app/api/roaming/sessions/{session_id}/live"]
+                assert not [url for url in fetched if "/api/v1/driver/roaming/commands/" in url]
                 await shot(page, "partner-2-live")
 
                 async def end() -> None:

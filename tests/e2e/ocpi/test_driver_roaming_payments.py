@@ -28,7 +28,7 @@ from kilowatt.adapters.clock import FixedClock
 from tests.conftest import RunningServer, settings_for
 from tests.driver_support import SignedUpDriver
 from tests.e2e.ocpi import objects
-from tests.e2e.ocpi.objects import EMSP, example
+from tests.e2e.ocpi.objects import EMSP, LOCATION, example
 from tests.e2e.ocpi.receiver import OcpiReceiver
 from tests.e2e.ocpi.support import register_cpo, roaming_pair, token_header
 from tests.e2e.ocpi.test_driver_roaming import finished, listed
@@ -69,9 +69,7 @@ async def partner_cpo(server: RunningServer, answer: str = "ACCEPTED") -> AsyncI
             ) as ocpi,
             server.client() as operator,
         ):
-            location = await ocpi.put(
-                f"{EMSP}/locations/DE/CPO/LOC1", json=example("location_example.json")
-            )
+            location = await ocpi.put(LOCATION, json=example("location_example.json"))
             assert location.status_code == 200, location.text
             (partner,) = await ok(operator.get("/api/v1/ocpi/partners"))
             yield PartnerCpo(receiver, ocpi, partner["id"])

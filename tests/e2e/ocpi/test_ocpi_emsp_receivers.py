@@ -11,10 +11,8 @@ import pytest
 
 from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule
 from tests.conftest import RunningServer
-from tests.e2e.ocpi.objects import CONNECTOR, EMSP, cdr, example, session
+from tests.e2e.ocpi.objects import CONNECTOR, EMSP, LOCATION, cdr, example, session
 from tests.e2e.ocpi.support import ocpi_data, ocpi_error, token_header
-
-LOCATION = f"{EMSP}/locations/DE/CPO/LOC1"
 
 
 async def stored(server: RunningServer, module: ReceivedModule, id_: str) -> Any:
