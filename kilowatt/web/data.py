@@ -162,12 +162,7 @@ async def receipt_html(
     cdr_id: str, request: Request, driver: SignedInDriver, backend: Backend
 ) -> HTMLResponse:
     """The receipt as an HTML fragment (the receipt page puts it in place)."""
-    found = await paid_receipt(driver.id, cdr_id, backend)
-    templates = request.app.state.templates
-    response: HTMLResponse = templates.TemplateResponse(
-        request, "receipt_body.html", {"receipt": found}
-    )
-    return response
+    return _fragment(request, await paid_receipt(driver.id, cdr_id, backend))
 
 
 @router.get("/receipts/{cdr_id}/pdf")
@@ -180,10 +175,13 @@ async def partner_receipt_html(
     cdr_id: str, request: Request, driver: SignedInDriver, backend: Backend
 ) -> HTMLResponse:
     """The receipt of a CDR a partner CPO sent for the driver, as an HTML fragment."""
-    found = await partner_receipt(driver.id, cdr_id, backend)
+    return _fragment(request, await partner_receipt(driver.id, cdr_id, backend))
+
+
+def _fragment(request: Request, receipt: object) -> HTMLResponse:
     templates = request.app.state.templates
     response: HTMLResponse = templates.TemplateResponse(
-        request, "receipt_body.html", {"receipt": found}
+        request, "receipt_body.html", {"receipt": receipt}
     )
     return response
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import RunningServer, settings_for
 from tests.e2e.ocpi.receiver import OcpiReceiver
-from tests.e2e.ocpi.support import register_cpo, token_header
+from tests.e2e.ocpi.support import as_cpo
 
 
 @pytest.fixture
@@ -40,13 +40,5 @@ async def receiver() -> AsyncIterator[OcpiReceiver]:
 @pytest.fixture
 async def cpo(fast_server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
     """An OCPI client of a partner registered with us as the CPO DE*CPO."""
-    receiver = OcpiReceiver()
-    await receiver.start()
-    try:
-        token = await register_cpo(fast_server, receiver)
-        async with httpx.AsyncClient(
-            base_url=fast_server.base_url, headers=token_header(token), timeout=10
-        ) as client:
-            yield client
-    finally:
-        await receiver.stop()
+    async with as_cpo(fast_server) as client:
+        yield client

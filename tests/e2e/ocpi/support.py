@@ -99,6 +99,24 @@ async def register_cpo(server: RunningServer, receiver: OcpiReceiver) -> str:
     return token
 
 
+@contextlib.asynccontextmanager
+async def as_cpo(
+    server: RunningServer, receiver: OcpiReceiver | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An OCPI client of a partner registered with ``server`` as the CPO DE*CPO; its own
+    endpoints are ``receiver`` (a plain one when not given), running while it is used."""
+    running = receiver or OcpiReceiver()
+    await running.start()
+    try:
+        token = await register_cpo(server, running)
+        async with httpx.AsyncClient(
+            base_url=server.base_url, headers=token_header(token), timeout=10
+        ) as client:
+            yield client
+    finally:
+        await running.stop()
+
+
 def ocpi_error(response: httpx.Response, http_status: int, status_code: int) -> str:
     """The status message of an OCPI error envelope with these statuses."""
     envelope = response.json()

@@ -13,8 +13,7 @@ import pytest
 from kilowatt.adapters.clock import FixedClock
 from tests.conftest import RunningServer, settings_for
 from tests.e2e.ocpi.objects import EMSP, LOCATION, example
-from tests.e2e.ocpi.receiver import OcpiReceiver
-from tests.e2e.ocpi.support import ocpi_data, register_cpo, token_header
+from tests.e2e.ocpi.support import as_cpo, ocpi_data
 
 WEDNESDAY_NOON_BRUSSELS = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)  # CET: UTC+1
 NIGHT_AND_DAY = {
@@ -55,16 +54,8 @@ async def emsp(database_url: str, clock: FixedClock) -> AsyncIterator[RunningSer
 @pytest.fixture
 async def cpo(emsp: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
     """An OCPI client of a partner registered with us as the CPO DE*CPO."""
-    receiver = OcpiReceiver()
-    await receiver.start()
-    try:
-        token = await register_cpo(emsp, receiver)
-        async with httpx.AsyncClient(
-            base_url=emsp.base_url, headers=token_header(token), timeout=10
-        ) as client:
-            yield client
-    finally:
-        await receiver.stop()
+    async with as_cpo(emsp) as client:
+        yield client
 
 
 async def shown_per_kwh(visitor: httpx.AsyncClient) -> str:

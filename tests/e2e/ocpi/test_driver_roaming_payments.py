@@ -25,21 +25,22 @@ import stripe
 from ocpp.v16 import call
 
 from kilowatt.adapters.clock import FixedClock
-from tests.conftest import RunningServer, settings_for
+from tests.conftest import RunningServer
 from tests.driver_support import SignedUpDriver
 from tests.e2e.ocpi import objects
 from tests.e2e.ocpi.objects import EMSP, LOCATION, example
 from tests.e2e.ocpi.receiver import OcpiReceiver
-from tests.e2e.ocpi.support import register_cpo, roaming_pair, token_header
+from tests.e2e.ocpi.support import as_cpo, roaming_pair
 from tests.e2e.ocpi.test_driver_roaming import finished, listed
 from tests.e2e.ocpi.test_ocpi_commands import station
 from tests.e2e.payment_support import driver_with_card, follower_idle, paid, received
 from tests.e2e.test_api_tariffs import priced_site
 from tests.e2e.test_driver_sessions import ok
+from tests.e2e.test_invoices import DECEMBER, billing, clock
 from tests.stripe_support import API_KEY, DECLINED_ON_CHARGE, localstripe_url, stripe_js
 from tests.support import eventually, now_iso
 
-__all__ = ["localstripe_url", "paid", "stripe_js"]  # the fixtures, used by name
+__all__ = ["billing", "clock", "localstripe_url", "paid", "stripe_js"]  # the fixtures, used by name
 
 ROAMING = "/api/v1/driver/roaming"
 SESSION = f"{EMSP}/sessions/DE/CPO/SES1"
@@ -60,21 +61,11 @@ class PartnerCpo:
 @contextlib.asynccontextmanager
 async def partner_cpo(server: RunningServer, answer: str = "ACCEPTED") -> AsyncIterator[PartnerCpo]:
     receiver = OcpiReceiver(command_answer=answer)
-    await receiver.start()
-    try:
-        token = await register_cpo(server, receiver)
-        async with (
-            httpx.AsyncClient(
-                base_url=server.base_url, headers=token_header(token), timeout=10
-            ) as ocpi,
-            server.client() as operator,
-        ):
-            location = await ocpi.put(LOCATION, json=example("location_example.json"))
-            assert location.status_code == 200, location.text
-            (partner,) = await ok(operator.get("/api/v1/ocpi/partners"))
-            yield PartnerCpo(receiver, ocpi, partner["id"])
-    finally:
-        await receiver.stop()
+    async with as_cpo(server, receiver) as ocpi, server.client() as operator:
+        location = await ocpi.put(LOCATION, json=example("location_example.json"))
+        assert location.status_code == 200, location.text
+        (partner,) = await ok(operator.get("/api/v1/ocpi/partners"))
+        yield PartnerCpo(receiver, ocpi, partner["id"])
 
 
 def stamp(moment: datetime | None = None) -> str:
@@ -248,34 +239,6 @@ async def test_a_session_the_partner_declares_invalid_releases_its_hold(
         assert hold["state"] == "released"
 
 
-MID_NOVEMBER = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(MID_NOVEMBER)
-
-
-@pytest.fixture
-async def billing(
-    database_url: str, localstripe_url: str, clock: FixedClock
-) -> AsyncIterator[RunningServer]:
-    settings = settings_for(
-        database_url,
-        stripe_secret_key=API_KEY,
-        stripe_api_base=localstripe_url,
-        preauth_amount=Decimal("5.00"),
-        payments_reconcile_interval_s=3600,
-        running_cost_interval_s=3600,
-    )
-    running = RunningServer(settings, clock)
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
 async def test_a_postpaid_drivers_partner_cdr_goes_on_the_monthly_invoice(
     billing: RunningServer,
     clock: FixedClock,
@@ -294,7 +257,7 @@ async def test_a_postpaid_drivers_partner_cdr_goes_on_the_monthly_invoice(
         sent = cdr(uid, "6.1437", "7.3105", last_updated=stamp(late_november))
         assert (await cpo.ocpi.post(f"{EMSP}/cdrs", json=sent)).status_code == 201
 
-        clock.moment = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)
+        clock.moment = DECEMBER
         run = await ok(api.post("/api/v1/invoices/runs", json={"month": "2026-11"}))
         (invoice,) = run["issued"]
         (line,) = invoice["lines"]

@@ -3,8 +3,6 @@ real time from our accounts, CommandResults only from the partner the command we
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
@@ -12,23 +10,9 @@ from kilowatt.domain.roaming_objects import SentCommand
 from tests.conftest import RunningServer
 from tests.driver_support import SignedUpDriver, signed_up
 from tests.e2e.ocpi.receiver import OcpiReceiver
-from tests.e2e.ocpi.support import ocpi_data, ocpi_error, register, register_cpo, token_header
+from tests.e2e.ocpi.support import ocpi_data, ocpi_error, register, token_header
 
 TOKENS = "/ocpi/emsp/2.2.1/tokens"
-
-
-@pytest.fixture
-async def cpo(fast_server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
-    receiver = OcpiReceiver()
-    await receiver.start()
-    try:
-        token = await register_cpo(fast_server, receiver)
-        async with httpx.AsyncClient(
-            base_url=fast_server.base_url, headers=token_header(token), timeout=10
-        ) as client:
-            yield client
-    finally:
-        await receiver.stop()
 
 
 @pytest.fixture
