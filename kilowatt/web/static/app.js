@@ -216,9 +216,7 @@ async function start(evse, button) {
     const session = await waitForSession(evse);
     location.href = `/app/sessions/${encodeURIComponent(session.id)}`;
   } catch (error) {
-    if (error.status === 402) {
-      say(`Payment declined: ${error.message}. Check your cards on the Payment page.`, true);
-    } else say(error.message, true);
+    declinedOr(error);
     button.disabled = false;
   }
 }
@@ -276,7 +274,14 @@ async function startAtPartner(loc, evse, button) {
       return;
     }
     throw new Error(`The station did not start: ${settled.result || settled.response}`);
-  } catch (error) { say(error.message, true); button.disabled = false; }
+  } catch (error) { declinedOr(error); button.disabled = false; }
+}
+
+// A 402 is the card held before any start being declined: say so and where to fix it.
+function declinedOr(error) {
+  if (error.status === 402) {
+    say(`Payment declined: ${error.message}. Check your cards on the Payment page.`, true);
+  } else say(error.message, true);
 }
 
 function evseItem(evse, loc) {
