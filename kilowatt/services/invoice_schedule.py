@@ -2,8 +2,9 @@
 
     sweep ──▶ due(now): the last month that ended at least ``delay`` ago (UTC)
               ──▶ not run yet by this process ──▶ run_month ──▶ remembered once it returns
-                  (a run that raised, Stripe or the database down, is tried on the next sweep;
-                  drivers it could not invoice are logged and left to an operator)
+                  with no invoice of the month left OPEN (a run that raised, or a charge that
+                  failed for a reason other than a decline, Stripe down, is tried on the next
+                  sweep; drivers it could not invoice are logged and left to an operator)
 
 ``run_month`` is idempotent (one invoice per driver and month; an open invoice is charged
 again), so a restart, which forgets the last month run, costs one run that issues nothing.
@@ -17,8 +18,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kilowatt.domain.invoices import Month
-from kilowatt.services.invoices import InvoiceContext, RunReport, run_month
+from kilowatt.domain.invoices import InvoiceState, Month
+from kilowatt.services.invoices import InvoiceContext, RunReport, invoices, run_month
 
 __all__ = ["InvoiceSchedule", "run_if_due"]
 
@@ -51,5 +52,17 @@ async def run_if_due(schedule: InvoiceSchedule, ictx: InvoiceContext) -> RunRepo
         report.already_invoiced,
         len(report.failed_drivers),
     )
-    schedule.last_run = month  # failed drivers need an operator (bad data), not a retry
+    if not await _open_left(month, ictx):  # failed drivers need an operator, not a retry
+        schedule.last_run = month
     return report
+
+
+async def _open_left(month: Month, ictx: InvoiceContext, page: int = 500) -> bool:
+    """Whether an invoice of the month is still OPEN: its charge failed for a reason other
+    than a decline (Stripe down), so the next pass runs the month again to charge it."""
+    offset = 0
+    while found := await invoices(ictx, month=month, limit=page, offset=offset):
+        if any(invoice.state is InvoiceState.OPEN for invoice in found):
+            return True
+        offset += page
+    return False
