@@ -10,7 +10,7 @@ import contextlib
 import functools
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -42,10 +42,12 @@ from kilowatt.ports import Clock, Mailer
 from kilowatt.services import (
     access,
     billing,
+    invoice_schedule,
     payment_settlement,
     roaming,
     roaming_driver_tokens,
     roaming_payments,
+    subscriptions,
 )
 from kilowatt.services.authorization import AuthorizerChain, LocalTokens
 from kilowatt.services.context import (
@@ -56,6 +58,7 @@ from kilowatt.services.context import (
 )
 from kilowatt.services.drivers import DriverContext, DriverPolicy
 from kilowatt.services.guests import GuestTokens
+from kilowatt.services.invoice_schedule import InvoiceSchedule
 from kilowatt.services.invoices import InvoiceContext, InvoicePolicy
 from kilowatt.services.local_lists import LocalListKeeper
 from kilowatt.services.monitoring import Monitor
@@ -92,6 +95,7 @@ __all__ = [
     "invoices_session",
     "payments_session",
     "roaming_session",
+    "sweep_payments",
 ]
 
 log = logging.getLogger(__name__)
@@ -117,6 +121,8 @@ class Kilowatt:
     payment_client: StripePayments | None = None
     drivers: DriverContext | None = None  # driver accounts and the driver app (issue 7)
     invoices: InvoiceContext | None = None  # postpaid invoices, with payments (issue 7)
+    subscriptions: SubscriptionContext | None = None  # plans for driver groups, with payments
+    invoice_schedule: InvoiceSchedule | None = None  # the automatic monthly run, if on
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
@@ -192,7 +198,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
         lifespan=lifespan,
         drivers=drivers,
         payments_on=paying[0] if paying else None,
-        subscriptions_on=_subscriptions(paying, store),
+        subscriptions_on=(subscribing := _subscriptions(paying, store)),
         invoices_on=(invoicing := _invoices(settings, paying, store)),
     )
     _mount_web(app, settings, store, drivers, (events, gateway, paying[0] if paying else None))
@@ -201,7 +207,9 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Kilowatt:
     kw = Kilowatt(settings, store, ctx, gateway, events, app, drivers=drivers)
     kw.payments, kw.payment_follower = (paying[0] if paying else None), follower
     kw.payment_client = paying[1] if paying else None
-    kw.invoices = invoicing
+    kw.invoices, kw.subscriptions = invoicing, subscribing
+    if invoicing is not None and settings.invoice_auto_run:
+        kw.invoice_schedule = InvoiceSchedule(timedelta(seconds=settings.invoice_auto_run_delay_s))
     _mount_ocpi(kw, peer_client)
     assert kw.roaming is not None
     authorizer.authorizers.append(RoamingAuthorizer(kw.roaming))  # after our own tokens
@@ -301,9 +309,8 @@ async def _settling(
     if paying is None:
         yield
         return
-    pctx, stripe = paying
-    interval_s = kw.settings.payments_reconcile_interval_s
-    sweeper = asyncio.create_task(_sweep_payments(pctx, interval_s, kw.sender))
+    stripe = paying[1]
+    sweeper = asyncio.create_task(_sweep_payments(kw, kw.settings.payments_reconcile_interval_s))
     try:
         yield
     finally:
@@ -313,19 +320,44 @@ async def _settling(
         await stripe.close()
 
 
-async def _sweep_payments(
-    pctx: PaymentContext, interval_s: float, sender: CommandSender | None
-) -> None:
+async def _sweep_payments(kw: Kilowatt, interval_s: float) -> None:
     """A lost webhook or a restart between a CDR and its capture loses nothing."""
-    partner = None
-    if sender is not None:
-        partner = functools.partial(roaming_payments.settle_partner, sender=sender, pctx=pctx)
     while True:
-        try:
-            await payment_settlement.reconcile(pctx, partner=partner)
-        except Exception:
-            log.exception("reconciling payments failed; retrying in %s s", interval_s)
+        await sweep_payments(kw)
         await asyncio.sleep(interval_s)
+
+
+async def sweep_payments(kw: Kilowatt) -> None:
+    """One pass of the payments sweep: payments, subscriptions, the month's invoices. Each
+    step's failure is logged and retried at the next pass; it stops none of the others."""
+    for name, step in _sweep_steps(kw):
+        try:
+            await step()
+        except Exception:
+            log.exception("%s failed; retrying at the next sweep", name)
+
+
+def _sweep_steps(kw: Kilowatt) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
+    steps: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+    if (pctx := kw.payments) is not None:
+        partner = None
+        if kw.sender is not None:
+            partner = functools.partial(
+                roaming_payments.settle_partner, sender=kw.sender, pctx=pctx
+            )
+        reconcile = functools.partial(payment_settlement.reconcile, pctx, partner=partner)
+        steps.append(("reconciling payments", reconcile))
+    if kw.subscriptions is not None:
+        steps.append(
+            (
+                "reconciling subscriptions",
+                functools.partial(subscriptions.reconcile, kw.subscriptions),
+            )
+        )
+    if kw.invoices is not None and kw.invoice_schedule is not None:
+        run = functools.partial(invoice_schedule.run_if_due, kw.invoice_schedule, kw.invoices)
+        steps.append(("the monthly invoice run", run))
+    return steps
 
 
 def _mount_web(

@@ -144,6 +144,15 @@ class Settings(BaseSettings):
         default="", description="The seller's address on invoices; lines separated by ';'."
     )
     invoice_seller_vat_id: str | None = Field(default=None, description="The seller's VAT id.")
+    invoice_auto_run: bool = Field(
+        default=True,
+        description="With payments on, the payments sweep issues each ended month's invoices.",
+    )
+    invoice_auto_run_delay_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="How long after a month's end (UTC) its automatic invoice run waits.",
+    )
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Self:

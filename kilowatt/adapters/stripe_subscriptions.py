@@ -60,3 +60,7 @@ class StripeSubscriptions:
 
     async def cancel(self, reference: str) -> None:
         await self._client.v1.subscriptions.cancel_async(reference)
+
+    async def status(self, reference: str) -> str:
+        found = await self._client.v1.subscriptions.retrieve_async(reference)
+        return str(found.status)

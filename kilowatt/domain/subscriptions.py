@@ -2,8 +2,15 @@
 plan's driver group (``domain.tariff_selection``: a group's tariff wins over public ones).
 
     none ──subscribe──▶ ACTIVE ──cancel──▶ CANCELED
+                          ▲  │ a renewal failed (provider: past_due, unpaid)
+            paid again    │  ▼
+                          PAST_DUE ──the provider ends it (or the driver cancels)──▶ CANCELED
 
-While a subscription is active, the driver's tokens carry the plan's driver group.
+While a subscription is active or past due, the driver's tokens carry the plan's driver group:
+the provider is still retrying the card, and the app shows ``past_due`` so the driver can fix
+it. Only CANCELED (final) takes the group away. ``follow`` applies the provider's status the
+same way for a webhook and for a poll: CANCELED never changes again, so a late or replayed
+report cannot revive a subscription.
 """
 
 from __future__ import annotations
@@ -21,7 +28,20 @@ _INTERVALS = frozenset({"month", "year"})
 
 class SubscriptionStatus(StrEnum):
     ACTIVE = "active"
+    PAST_DUE = "past_due"
     CANCELED = "canceled"
+
+
+#: The provider's subscription statuses (Stripe's) and what each means here; others
+#: (``incomplete``: never ours, we cancel a first period that is not paid) change nothing.
+_PROVIDER_STATUS = {
+    "active": SubscriptionStatus.ACTIVE,
+    "trialing": SubscriptionStatus.ACTIVE,
+    "past_due": SubscriptionStatus.PAST_DUE,
+    "unpaid": SubscriptionStatus.PAST_DUE,
+    "canceled": SubscriptionStatus.CANCELED,
+    "incomplete_expired": SubscriptionStatus.CANCELED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,5 +78,18 @@ class Subscription:
     def is_active(self) -> bool:
         return self.status is SubscriptionStatus.ACTIVE
 
+    @property
+    def is_ended(self) -> bool:
+        return self.status is SubscriptionStatus.CANCELED
+
     def cancel(self, now: datetime) -> None:
         self.status, self.updated_at = SubscriptionStatus.CANCELED, now
+
+    def follow(self, provider_status: str, now: datetime) -> bool:
+        """Take the provider's status (``past_due``, ``canceled``, ...); whether it changed.
+        Once CANCELED nothing moves it, and an unknown status changes nothing."""
+        status = _PROVIDER_STATUS.get(provider_status)
+        if status is None or status is self.status or self.is_ended:
+            return False
+        self.status, self.updated_at = status, now
+        return True

@@ -1,6 +1,9 @@
 """Subscriptions: the operator offers plans, each tied to a driver group; a driver subscribes
 from the app (paid with their saved card at Stripe) and from then on charges at the group's
 tariffs, because their tokens carry the group. Cancelling takes the group away again.
+A failed renewal makes it PAST_DUE (the group stays while the provider retries the card);
+once the provider ends it, the group goes. ``reconcile`` polls the provider for the same
+changes a webhook brings, so a lost webhook loses nothing.
 
     plan = await subscriptions.create_plan(PlanOffer("Plus", 499, "month", "subscribers"), sctx)
     await subscriptions.subscribe(driver_id, plan.id, sctx)   # PaymentDeclined if refused
@@ -8,6 +11,7 @@ tariffs, because their tokens carry the group. Cancelling takes the group away a
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,9 +30,12 @@ __all__ = [
     "create_plan",
     "on_provider_event",
     "plans",
+    "reconcile",
     "subscribe",
     "subscription_of",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +118,30 @@ async def on_provider_event(event: ProviderEvent, sctx: SubscriptionContext) -> 
     if event.ended_subscription is None:
         return
     subscription = await sctx.store.by_reference(event.ended_subscription)
-    if subscription is None or not subscription.is_active:
-        return
-    subscription.cancel(sctx.pctx.ctx.clock.now())
+    if subscription is not None:
+        await _follow(subscription, "canceled", sctx)
+
+
+async def reconcile(sctx: SubscriptionContext, limit: int = 200) -> int:
+    """Ask the provider about every subscription that has not ended and apply its status
+    as a webhook would (a lost webhook loses nothing); how many changed."""
+    changed = 0
+    for subscription in await sctx.store.unended(limit):
+        status = await sctx.billing.status(subscription.reference)
+        changed += await _follow(subscription, status, sctx)
+    return changed
+
+
+async def _follow(subscription: Subscription, status: str, sctx: SubscriptionContext) -> bool:
+    """Apply the provider's ``status``; once it has ended, the plan's group leaves the tokens."""
+    if not subscription.follow(status, sctx.pctx.ctx.clock.now()):
+        return False
     await sctx.store.save(subscription)
+    log.info("subscription %s is %s (provider: %s)", subscription.id, subscription.status, status)
     plan = await sctx.store.plan(subscription.plan_id)
-    if plan is not None:
+    if subscription.is_ended and plan is not None:
         await _set_group(subscription.driver_id, None, plan.driver_group, sctx)
+    return True
 
 
 async def _set_group(

@@ -47,14 +47,23 @@ class SqlSubscriptionStore:
 
     async def active_of(self, driver_id: str) -> Subscription | None:
         t = tables.subscriptions
-        active = SubscriptionStatus.ACTIVE.value
-        return await self._one((t.c.driver_id == driver_id) & (t.c.status == active))
+        ended = SubscriptionStatus.CANCELED.value
+        return await self._one((t.c.driver_id == driver_id) & (t.c.status != ended))
+
+    async def unended(self, limit: int) -> Sequence[Subscription]:
+        t = tables.subscriptions
+        ended = SubscriptionStatus.CANCELED.value
+        query = select(t).where(t.c.status != ended).order_by(t.c.created_at, t.c.id)
+        rows = await self._context.fetch_all(query.limit(limit))
+        return [_subscription(row) for row in rows]
 
     async def by_reference(self, reference: str) -> Subscription | None:
         return await self._one(tables.subscriptions.c.reference == reference)
 
     async def _one(self, condition: Any) -> Subscription | None:
         row = await self._context.fetch_one(select(tables.subscriptions).where(condition))
-        if row is None:
-            return None
-        return Subscription(**(row | {"status": SubscriptionStatus(row["status"])}))
+        return None if row is None else _subscription(row)
+
+
+def _subscription(row: Any) -> Subscription:
+    return Subscription(**(row | {"status": SubscriptionStatus(row["status"])}))
