@@ -6,9 +6,12 @@ the session (reason)", also after a reload; at our stations and at a partner CPO
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 import stripe
+from playwright.async_api import expect
 
 from tests.conftest import RunningServer
 from tests.e2e.ocpi.test_driver_roaming_payments import (
@@ -30,11 +33,13 @@ from tests.e2e.payment_support import (
     stop,
 )
 from tests.e2e.test_api_tariffs import priced_site
+from tests.e2e.test_driver_app_browser import CHROMIUM, browser_page
 from tests.e2e.test_driver_sessions import AppStation16, connected, ok
 from tests.stripe_support import DECLINED_ON_CHARGE, localstripe_url, stripe_js, tokenised
 
 __all__ = ["localstripe_url", "paid", "paid_api", "stripe_js"]  # the fixtures, used by name
 
+HAS_CHROMIUM = Path(CHROMIUM).exists()
 DECLINED = "stopped: your card was declined for the next part of the session ("
 
 
@@ -95,6 +100,15 @@ async def test_a_declined_top_up_stops_our_session_and_the_driver_sees_why(
         assert '"status": "COMPLETED"' in reloaded.text
         assert told["stopped_reason"] in reloaded.text  # and after it ended, on a reload
         assert [p["kind"] for p in await payments(app)] == ["start"]  # no top-up was held
+    if HAS_CHROMIUM:  # and the live page in a browser, opened afresh, shows it
+        async with browser_page() as page:
+            await page.goto(f"{paid.base_url}/app/")
+            await page.evaluate(
+                "t => localStorage.setItem('kilowatt.driverToken', t)", ada.session_token
+            )
+            await page.goto(f"{paid.base_url}/app/sessions/{session_id}")
+            await expect(page.locator("#live-status")).to_have_text("COMPLETED")
+            await expect(page.locator("#live-stopped")).to_have_text(told["stopped_reason"])
 
 
 async def test_a_declined_top_up_stops_a_partner_session_and_the_driver_sees_why(
