@@ -12,10 +12,14 @@ A long session may hold more than once (a top-up when the cost nears what is hel
 total is then spread over the holds in order (``split``), so the captures add up to exactly
 the total. What the provider reports (a webhook, a poll) only ever moves a payment forward
 (``observe``): a late or replayed report cannot undo a capture or a release.
+
+A refused top-up stops the session; why is kept on the session's latest hold
+(``stop_reason``, see ``top_up_refusal``), so the driver is told, now and after a reload.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -30,9 +34,11 @@ __all__ = [
     "PaymentRefund",
     "PaymentState",
     "split",
+    "stop_reason_of",
     "to_minor",
     "to_minor_nearest",
     "to_minor_up",
+    "top_up_refusal",
 ]
 
 # ISO 4217 minor units of the currencies we expect; others have 2.
@@ -125,6 +131,8 @@ class Payment:
     roaming_location: str | None = None
     roaming_reference: str | None = None
     roaming_session: str | None = None
+    # Why payments stopped the session this pays for (a refused top-up), for the driver.
+    stop_reason: str | None = None
 
     @property
     def is_final(self) -> bool:
@@ -165,6 +173,10 @@ class Payment:
         if self.refunded_minor == self.captured_minor:
             self.state = PaymentState.REFUNDED
         self.updated_at = now
+
+    def stopped(self, refusal: Exception, now: datetime) -> None:
+        """The top-up after this hold was refused, so the session is being stopped."""
+        self.stop_reason, self.updated_at = top_up_refusal(refusal), now
 
     def observe(self, status: str, received_minor: int, now: datetime) -> bool:
         """What the provider reports (PaymentIntent ``status`` and the amount it received);
@@ -209,3 +221,25 @@ def split(total_minor: int, available_minor: list[int]) -> list[int]:
         share = min(room, total_minor - sum(shares))
         shares.append(max(share, 0))
     return shares
+
+
+def top_up_refusal(error: Exception) -> str:
+    """Why a session was stopped when its next hold (a top-up) was refused, for the driver.
+
+    >>> top_up_refusal(PaymentDeclined("Your card has insufficient funds."))
+    'your card was declined for the next part of the session (Your card has insufficient funds.)'
+    """
+    if isinstance(error, PaymentDeclined):
+        return f"your card was declined for the next part of the session ({error})"
+    if isinstance(error, DomainError):
+        return f"the next part of the session could not be paid ({error})"
+    return "the next part of the session could not be paid (the card could not be charged)"
+
+
+def stop_reason_of(payments: Sequence[Payment]) -> str | None:
+    """What the driver is told of a session that payments stopped ("stopped: …"); None when
+    they did not stop it."""
+    for payment in payments:
+        if payment.stop_reason:
+            return f"stopped: {payment.stop_reason}"
+    return None

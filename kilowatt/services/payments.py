@@ -6,7 +6,8 @@
         station refuses / cannot be reached ──▶ the hold is released
         accepted ──▶ the transaction that starts is linked to the hold
     meter values ──▶ cost so far within the threshold of the holds ──▶ one more hold (top-up)
-        top-up declined ──▶ the session is stopped (it could not be paid)
+        top-up declined ──▶ the session is stopped (it could not be paid), and why is kept
+            on its latest hold for the driver (``Payment.stop_reason``)
     CDR issued ──▶ ``payment_settlement.settle``
 
 Provider calls happen outside any unit of work; every hold carries an idempotency key.
@@ -35,6 +36,7 @@ __all__ = [
     "give_back",
     "link",
     "new_key",
+    "note_refusal",
     "payments_of",
     "place_hold",
     "release",
@@ -199,8 +201,9 @@ async def _place_top_up(
     try:
         card = await card_for_hold(customer, pctx)
         payment = await place_hold(driver_id, customer, card, key, pctx.policy.preauth_minor, pctx)
-    except Exception:
+    except Exception as refused:
         log.warning("top-up of %s refused: stopping the session", transaction.pk, exc_info=True)
+        await note_refusal(payments[-1], refused, pctx)
         stop = RemoteStop(transaction.transaction_id)
         await send(
             transaction.station_id, stop, pctx.ctx, gateway, timeout_s=pctx.policy.call_timeout_s
@@ -210,6 +213,13 @@ async def _place_top_up(
     payment.station_id, payment.evse_id = transaction.station_id, transaction.evse_id
     await pctx.store.save(payment)
     return payment
+
+
+async def note_refusal(latest: Payment, refused: Exception, pctx: PaymentContext) -> None:
+    """Keep why the session is stopped (its top-up was refused) before it is stopped, so
+    the live page that sees it end can say why."""
+    latest.stopped(refused, pctx.ctx.clock.now())
+    await pctx.store.save(latest)
 
 
 async def payments_of(

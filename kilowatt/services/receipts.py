@@ -10,14 +10,14 @@ the unit price active when the period began, before the tariff's step sizes roun
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kilowatt.domain.payments import PaymentState, from_minor
+from kilowatt.domain.payments import Payment, PaymentState, from_minor
 from kilowatt.domain.price_display import UnitPrices, unit_prices
 from kilowatt.domain.tariffs import Price, Tariff
 from kilowatt.ports import CdrRecord, PaymentStore, Queries
@@ -34,6 +34,7 @@ __all__ = [
     "receipt_of",
     "receipt_of_cdr",
     "with_payment",
+    "with_payments",
 ]
 
 _UNITS = {"ENERGY": "kWh", "TIME": "h", "PARKING_TIME": "h"}
@@ -111,11 +112,12 @@ async def located_receipt(record: CdrRecord, queries: Queries) -> Receipt:
 
 async def with_payment(found: Receipt, store: PaymentStore) -> Receipt:
     """The receipt with what its session's card payments captured and refunded, if any."""
-    settled = [
-        p
-        for p in await store.of_transaction(found.session_id)
-        if p.state in (PaymentState.CAPTURED, PaymentState.REFUNDED)
-    ]
+    return with_payments(found, await store.of_transaction(found.session_id))
+
+
+def with_payments(found: Receipt, payments: Sequence[Payment]) -> Receipt:
+    """The receipt with what ``payments`` (its session's) captured and refunded (pure)."""
+    settled = [p for p in payments if p.state in (PaymentState.CAPTURED, PaymentState.REFUNDED)]
     if not settled:
         return found
     currency = settled[0].currency

@@ -8,7 +8,8 @@
     a Session arrives (PUT, PATCH) ──▶ linked to its hold: by the authorization_reference
         the CPO copied onto it, else the driver's token at the location the start was for,
         started within ``LINK_WINDOW`` of the hold
-        its total_cost nears what is held ──▶ one more hold (top-up); refused ──▶ STOP_SESSION
+        its total_cost nears what is held ──▶ one more hold (top-up); refused ──▶ STOP_SESSION,
+            and why is kept on the latest hold for the driver (``Payment.stop_reason``)
         INVALID ──▶ the holds are released (nothing to charge)
     the CDR arrives ──▶ its total is captured over the session's holds, exactly as our own
         CDRs are (``payment_settlement.capture_total``); a partner's price may carry more
@@ -41,7 +42,7 @@ from kilowatt.services.context import ServiceContext
 from kilowatt.services.payment_cards import card_for_hold, customer_of
 from kilowatt.services.payment_context import PaymentContext
 from kilowatt.services.payment_settlement import capture_total
-from kilowatt.services.payments import give_back, place_hold
+from kilowatt.services.payments import give_back, note_refusal, place_hold
 from kilowatt.services.roaming_sent_commands import CommandSender, StartRequest
 
 __all__ = [
@@ -254,8 +255,9 @@ async def _top_up(
         payment = await place_hold(
             first.driver_id, customer, card, hold_key, pctx.policy.preauth_minor, pctx
         )
-    except Exception:
+    except Exception as refused:
         log.warning("top-up of partner session %s refused: stopping it", key, exc_info=True)
+        await note_refusal(payments[-1], refused, pctx)
         await sent.stop_session(sender, partner_id, key.id)
         return None
     payment.kind, payment.roaming_session = HoldKind.TOP_UP, first.roaming_session

@@ -738,6 +738,7 @@ payments = Table(
     Column("roaming_location", String(36)),
     Column("roaming_reference", String(36)),
     Column("roaming_session", String(48)),  # {country}:{party}:{session id}
+    Column("stop_reason", String(255)),  # a refused top-up stopped the session: why
     Index("ix_payments_driver", "driver_id", "created_at"),
     Index("ix_payments_transaction", "transaction_pk"),
     Index("ix_payments_state", "state"),

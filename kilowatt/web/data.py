@@ -28,6 +28,7 @@ from kilowatt.services import (
     partner_finder,
     partner_receipts,
     receipts,
+    session_stops,
 )
 from kilowatt.services.finder import EvseCard, Filter, LocationCard
 from kilowatt.services.live_sessions import WatchedSession
@@ -150,6 +151,9 @@ async def stream_of(watched: WatchedSession, backend: WebBackend) -> AsyncIterat
         while True:
             changed.clear()
             session = await live_sessions.snapshot(watched, backend.drivers.ctx, backend.queries)
+            reason = await session_stops.stop_reason(watched.session_id, backend.payments)
+            if reason is not None:  # a refused top-up stopped it: say why
+                session["stopped_reason"] = reason
             yield f"event: session\ndata: {json.dumps(session)}\n\n"
             if session["status"] != "ACTIVE":
                 return
@@ -195,7 +199,8 @@ async def partner_receipt(driver_id: str, cdr_id: str, backend: WebBackend) -> r
     if backend.received is None:  # no roaming: no partner CDRs
         raise NotFound(f"no CDR {cdr_id}")
     ctx = backend.drivers.ctx
-    return await partner_receipts.partner_receipt(backend.received, ctx, driver_id, cdr_id)
+    store = backend.payments.store if backend.payments is not None else None
+    return await partner_receipts.partner_receipt(backend.received, ctx, driver_id, cdr_id, store)
 
 
 def _pdf(found: receipts.Receipt) -> Response:

@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import StreamingResponse
 
-from kilowatt.services import partner_live
+from kilowatt.services import partner_live, session_stops
 from kilowatt.services.partner_live import PartnerReads
 from kilowatt.web.deps import Backend, SignedInDriver, WebBackend
 from kilowatt.web.live import Key, partner_command_key, partner_session_key, partner_token_key
@@ -41,7 +41,9 @@ async def live_partner_session(
     watched = await partner_live.watch_session(driver.id, session_id, reads)
 
     async def snapshot(previous: View | None) -> View:
-        return await partner_live.session_snapshot(watched, reads, previous)
+        view = await partner_live.session_snapshot(watched, reads, previous)
+        reason = await session_stops.partner_stop_reason(watched.key, backend.payments)
+        return view if reason is None else view | {"stopped_reason": reason}
 
     keys = (partner_session_key(watched.key),)
     follow = _Follow(keys, snapshot, partner_live.session_ended, "session")

@@ -8,7 +8,15 @@ from decimal import Decimal
 import pytest
 
 from kilowatt.domain.errors import Conflict, InvalidValue
-from kilowatt.domain.payments import Payment, PaymentState, split, to_minor, to_minor_up
+from kilowatt.domain.payments import (
+    Payment,
+    PaymentDeclined,
+    PaymentState,
+    split,
+    stop_reason_of,
+    to_minor,
+    to_minor_up,
+)
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -104,3 +112,32 @@ def test_a_cancelled_hold_is_released() -> None:
 def test_a_running_cost_is_held_against_rounded_up() -> None:
     assert to_minor_up(Decimal("4.2412"), "EUR") == 425
     assert to_minor_up(Decimal("4.24"), "EUR") == 424
+
+
+@pytest.mark.parametrize(
+    ("refusal", "told"),
+    [
+        (
+            PaymentDeclined("Your card was declined."),
+            "stopped: your card was declined for the next part of the session"
+            " (Your card was declined.)",
+        ),
+        (
+            InvalidValue("the hold is too large"),
+            "stopped: the next part of the session could not be paid (the hold is too large)",
+        ),
+        (
+            RuntimeError("HTTP 500 from the provider"),
+            "stopped: the next part of the session could not be paid"
+            " (the card could not be charged)",
+        ),
+    ],
+)
+def test_a_refused_top_up_tells_the_driver_why_the_session_stopped(
+    refusal: Exception, told: str
+) -> None:
+    start, top_up = held(), held()
+    assert stop_reason_of([start, top_up]) is None
+    top_up.stopped(refusal, NOW)
+    assert stop_reason_of([start, top_up]) == told
+    assert top_up.updated_at == NOW

@@ -12,7 +12,7 @@ from kilowatt.api.driver_deps import SignedInDriver
 from kilowatt.api.invoice_deps import MaybeInvoices
 from kilowatt.api.payment_deps import MaybePayments
 from kilowatt.api.schemas.roaming import CommandPublic, DriverRoamingStart, ReceivedPublic
-from kilowatt.services import driver_roaming
+from kilowatt.services import driver_roaming, session_stops
 from kilowatt.services import roaming_sent_commands as sent
 
 router = APIRouter(prefix="/driver/roaming", tags=["driver roaming"])
@@ -64,10 +64,15 @@ async def list_sessions(
 
 @router.get("/sessions/{session_id}")
 async def get_session(
-    session_id: str, driver: SignedInDriver, backend: BackendDep, sender: SenderDep
+    session_id: str,
+    driver: SignedInDriver,
+    backend: BackendDep,
+    sender: SenderDep,
+    pctx: MaybePayments,
 ) -> ReceivedPublic:
     found = await driver_roaming.session_of(sender, backend.ctx, driver.id, session_id)
-    return ReceivedPublic.of(found)
+    reason = await session_stops.partner_stop_reason(found.key, pctx)
+    return ReceivedPublic.of(found).model_copy(update={"stopped_reason": reason})
 
 
 @router.post("/sessions/{session_id}/stop", status_code=status.HTTP_202_ACCEPTED)

@@ -11,7 +11,7 @@ from kilowatt.api.driver_deps import SignedInDriver
 from kilowatt.api.invoice_deps import MaybeInvoices
 from kilowatt.api.payment_deps import MaybePayments
 from kilowatt.api.schemas.drivers import DriverSessionStart
-from kilowatt.services import driver_sessions
+from kilowatt.services import driver_sessions, session_stops
 from kilowatt.services.driver_sessions import StartRequest
 
 router = APIRouter(prefix="/driver", tags=["driver sessions"])
@@ -28,9 +28,13 @@ async def list_sessions(
 
 @router.get("/sessions/{session_id}")
 async def get_session(
-    session_id: str, driver: SignedInDriver, backend: BackendDep
+    session_id: str, driver: SignedInDriver, backend: BackendDep, pctx: MaybePayments
 ) -> dict[str, Any]:
-    return await driver_sessions.session_of(driver.id, session_id, backend.ctx)
+    """The session as an OCPI Session; ``stopped_reason`` is added when payments stopped it
+    (its top-up was refused): "stopped: your card was declined … (reason)"."""
+    session = await driver_sessions.session_of(driver.id, session_id, backend.ctx)
+    reason = await session_stops.stop_reason(session_id, pctx)
+    return session if reason is None else session | {"stopped_reason": reason}
 
 
 @router.post("/sessions", status_code=202)

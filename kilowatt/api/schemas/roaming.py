@@ -154,6 +154,10 @@ class ReceivedPublic(BaseModel):
     country_code: str
     party_id: str
     object: dict[str, Any] = Field(description="The OCPI Session or CDR as the CPO sent it")
+    stopped_reason: str | None = Field(
+        default=None,
+        description="A session we stopped because its top-up was refused: why, for the driver",
+    )
 
     @classmethod
     def of(cls, item: ReceivedObject) -> ReceivedPublic:

@@ -333,6 +333,13 @@ async function readEvents(path, onData, signal) {
   }
 }
 
+// Payments stopped the session (a refused top-up): say why, as the server tells it.
+function showStopped(session) {
+  const stopped = document.getElementById("live-stopped");
+  stopped.textContent = session.stopped_reason || "";
+  stopped.hidden = !session.stopped_reason;
+}
+
 function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds));
   const pad = (n) => String(n).padStart(2, "0");
@@ -380,6 +387,7 @@ async function livePage() {
     document.getElementById("live-cost").textContent = Number(cost.incl_vat ?? cost.excl_vat).toFixed(2);
     document.getElementById("live-currency").textContent = session.currency;
     document.getElementById("live-updates").textContent = String(updates);
+    showStopped(session);
     tick();
   };
   while (!latest || latest.status === "ACTIVE") {
@@ -426,6 +434,7 @@ async function roamingPage() {
     const cost = session.total_cost;
     document.getElementById("live-cost").textContent = cost ? Number(cost.incl_vat ?? cost.excl_vat).toFixed(2) : "–";
     document.getElementById("live-currency").textContent = session.currency || "";
+    showStopped(session);
     tick();
   };
   try {
