@@ -80,7 +80,9 @@ class Month:
 
 
 def from_minor(amount_minor: int, currency: str) -> Decimal:
-    """>>> from_minor(-400, "EUR")
+    """Minor units as an amount (negative for a credit).
+
+    >>> from_minor(-400, "EUR")
     Decimal('-4.00')
     """
     places = len(str(to_minor(Decimal(1), currency))) - 1
@@ -88,7 +90,9 @@ def from_minor(amount_minor: int, currency: str) -> Decimal:
 
 
 def invoice_number(prefix: str, year: int, sequence: int) -> str:
-    """>>> invoice_number("KW", 2026, 123)
+    """The printed number of an invoice.
+
+    >>> invoice_number("KW", 2026, 123)
     'KW-2026-000123'
     """
     return f"{prefix}-{year}-{sequence:06d}"

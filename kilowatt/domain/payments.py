@@ -63,7 +63,9 @@ class HoldKind(StrEnum):
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
-    """>>> to_minor(Decimal("4.24"), "EUR")
+    """An exact amount in minor units.
+
+    >>> to_minor(Decimal("4.24"), "EUR")
     424
     """
     scaled = amount.scaleb(_EXPONENTS.get(currency, 2))
@@ -75,7 +77,9 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 
 def from_minor(amount_minor: int, currency: str) -> Decimal:
-    """>>> from_minor(424, "EUR")
+    """Minor units as an amount.
+
+    >>> from_minor(424, "EUR")
     Decimal('4.24')
     """
     return Decimal(amount_minor).scaleb(-_EXPONENTS.get(currency, 2))
