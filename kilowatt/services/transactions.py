@@ -102,6 +102,7 @@ async def start_legacy_transaction(
         event = _legacy_started(start, str(transaction_id))
         transaction = Transaction.begin(uuid4().hex, start.station_id, event, now)
         transaction.start_key = start.key
+        _refer(transaction, decision, now)
         uow.transactions.add(transaction)
         _record(uow, transaction, event)
         await uow.commit()
@@ -207,8 +208,10 @@ async def record_transaction_event(
             )
         if transaction is None:
             transaction = Transaction.begin(uuid4().hex, station_id, event, now)
+            _refer(transaction, decision, now, event)
             uow.transactions.add(transaction)
         elif transaction.apply(event, now):
+            _refer(transaction, decision, now, event)
             uow.transactions.save(transaction)
         else:
             return decision  # this seqNo was applied before
@@ -221,6 +224,22 @@ async def record_transaction_event(
 def _accepted(uid: str | None, decision: Authorization) -> str | None:
     """The token, when it may charge (only then does it use its reservation)."""
     return uid if decision.status is AuthorizationStatus.ACCEPTED else None
+
+
+def _refer(
+    transaction: Transaction,
+    decision: Authorization | None,
+    now: datetime,
+    event: TransactionEvent | None = None,
+) -> None:
+    """The eMSP's authorization_reference of a (real-time) authorization that let this
+    session charge; a token that only ends the session gives none."""
+    if decision is None or decision.authorization_reference is None:
+        return
+    if decision.status is not AuthorizationStatus.ACCEPTED:
+        return
+    if event is None or event.event_type is not TransactionEventType.ENDED:
+        transaction.refer_to(decision.authorization_reference, now)
 
 
 def _record(uow: UnitOfWork, transaction: Transaction, event: TransactionEvent) -> None:
