@@ -64,10 +64,11 @@ class Commands:
         if command in ("RESERVE_NOW", "CANCEL_RESERVATION"):
             work = await self._reservation(command, body, partner)
         else:
+            reference = _reference(body)  # checked before the token is kept
             request = await self._request(command, body, partner)
             if request is None:
                 return {"result": "UNKNOWN_SESSION", "timeout": 0}
-            work = functools.partial(self._send, *request, _reference(body))
+            work = functools.partial(self._send, *request, reference)
         self._start(self._report(work, response_url, partner))
         return {"result": "ACCEPTED", "timeout": 2 * int(self._timeout_s) + 1}
 
