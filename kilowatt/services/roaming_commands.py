@@ -64,7 +64,7 @@ class Commands:
         if command in ("RESERVE_NOW", "CANCEL_RESERVATION"):
             work = await self._reservation(command, body, partner)
         else:
-            reference = _reference(body)  # checked before the token is kept
+            reference = roaming_reservations.authorization_reference(body)  # before the token
             request = await self._request(command, body, partner)
             if request is None:
                 return {"result": "UNKNOWN_SESSION", "timeout": 0}
@@ -192,14 +192,6 @@ async def _logged(work: Coroutine[Any, Any, None]) -> None:
         await work
     except Exception:
         log.exception("carrying out an OCPI command failed")
-
-
-def _reference(body: Mapping[str, Any]) -> str | None:
-    """The command's authorization_reference (CiString(36)), for the Session and CDR."""
-    reference = body.get("authorization_reference")
-    if reference is not None and (not isinstance(reference, str) or not 1 <= len(reference) <= 36):
-        raise InvalidValue("authorization_reference must be a string of 1 to 36 characters")
-    return reference
 
 
 def _connector(body: Mapping[str, Any], evse: Any) -> int | None:

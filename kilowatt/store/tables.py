@@ -540,6 +540,7 @@ reservations = Table(
     _utc("created_at", nullable=False),
     Column("status", String(16), nullable=False),
     Column("station_status", String(20)),
+    Column("authorization_reference", String(36)),  # authref: an OCPI RESERVE_NOW's
     Index("ix_reservations_station_status", "station_id", "status"),
 )
 

@@ -282,3 +282,46 @@ async def test_a_start_sessions_reference_is_on_the_session_and_the_cdr_it_start
     ]
     assert [r.body["authorization_reference"] for r in got] == ["HOLD-REF-0001"] * 3
     assert (refused.status_code, refused.json()["status_code"]) == (400, 2001)
+
+
+async def test_a_reserve_nows_reference_is_on_the_session_that_uses_the_reservation(
+    fast_server: RunningServer,
+    receiver: OcpiReceiver,
+) -> None:
+    async with fast_server.client() as api:
+        await priced_site(api, "CP-K5")
+    token_c = await register(fast_server, receiver)
+    expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    async with (
+        httpx.AsyncClient(
+            base_url=fast_server.base_url + COMMANDS, headers=token_header(token_c), timeout=10
+        ) as ocpi,
+        station(fast_server, "CP-K5", ReservingStation) as cp,
+    ):
+        cp.answers = []
+        reserve = {
+            "response_url": f"http://127.0.0.1:{receiver.port}/ocpi/emsp/2.2.1/results/r",
+            "token": ROAMING_TOKEN,
+            "expiry_date": expiry,
+            "reservation_id": "R-9",
+            "location_id": "AMS-1",
+            "evse_uid": await _evse_uid(fast_server, token_c),
+            "authorization_reference": "RESERVE-REF-9",
+        }
+        assert ocpi_data(await ocpi.post("/RESERVE_NOW", json=reserve))["result"] == "ACCEPTED"
+        assert [r.body for r in await results(receiver, 1)] == [{"result": "ACCEPTED"}]
+        ((_, ours),) = cp.received
+        begun = call16.StartTransaction(
+            connector_id=1,
+            id_tag="ROAMAPP1",
+            meter_start=0,
+            timestamp=now_iso(),
+            reservation_id=ours["reservation_id"],
+        )
+        await cp.call(begun, suppress=False)
+
+    async def pushed() -> list[Received]:
+        return [r for r in receiver.received if r.path.startswith("sessions/")]
+
+    (session,) = await eventually(pushed, bool, timeout_s=10)
+    assert session.body["authorization_reference"] == "RESERVE-REF-9"

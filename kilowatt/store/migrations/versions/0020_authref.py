@@ -1,4 +1,4 @@
-"""the eMSP's OCPI authorization_reference on transactions and remote starts (authref)
+"""the eMSP's OCPI authorization_reference on transactions, remote starts, reservations
 
 Revision ID: 0020
 Revises: 0018
@@ -24,9 +24,13 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("remote_starts") as batch:
         batch.add_column(sa.Column("authorization_reference", sa.String(36), nullable=True))
+    with op.batch_alter_table("reservations") as batch:
+        batch.add_column(sa.Column("authorization_reference", sa.String(36), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reservations") as batch:
+        batch.drop_column("authorization_reference")
     with op.batch_alter_table("remote_starts") as batch:
         batch.drop_column("authorization_reference")
     with op.batch_alter_table("transactions") as batch:
