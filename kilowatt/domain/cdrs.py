@@ -146,6 +146,7 @@ class Cdr:
     signed_data: SignedData | None = None
     meter_id: str | None = None
     remark: str | None = None
+    authorization_reference: str | None = None  # the eMSP's, when it gave one
 
     def to_ocpi(self) -> dict[str, object]:
         """The OCPI CDR object (numbers as ``Decimal``, times as UTC ``Z`` strings)."""
@@ -158,8 +159,9 @@ class Cdr:
             "session_id": self.session_id,
             "cdr_token": self.cdr_token.to_ocpi(),
             "auth_method": str(self.auth_method),
-            "cdr_location": self.cdr_location.to_ocpi(),
         }
+        _put(data, "authorization_reference", self.authorization_reference)
+        data["cdr_location"] = self.cdr_location.to_ocpi()
         _put(data, "meter_id", self.meter_id)
         data["currency"] = self.currency
         if self.tariffs:

@@ -31,6 +31,7 @@ class RemoteStartRecord:
     requested_at: datetime
     station_status: str  # the station's answer: Accepted or Rejected
     transaction_id: str | None = None  # the transaction it started, once known
+    authorization_reference: str | None = None  # an OCPI START_SESSION's, for its Session/CDR
 
     def may_have_started(
         self, id_token: str | None, evse_id: int | None, started_at: datetime

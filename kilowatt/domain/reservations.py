@@ -40,6 +40,7 @@ class Reservation:
     created_at: datetime
     status: ReservationStatus = ReservationStatus.REQUESTED
     station_status: str | None = None  # the station's answer to ReserveNow
+    authorization_reference: str | None = None  # an OCPI RESERVE_NOW's, for the Session/CDR
 
     def status_at(self, now: datetime) -> ReservationStatus:
         """The status, with an active reservation past its expiry counted as expired."""

@@ -101,6 +101,7 @@ class Authorization:
     status: AuthorizationStatus
     expires_at: datetime | None = None
     group_id: str | None = None
+    authorization_reference: str | None = None  # an eMSP's, from OCPI real-time authorization
 
 
 def decide(token: IdToken | None, now: datetime) -> Authorization:

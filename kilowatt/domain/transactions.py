@@ -123,6 +123,9 @@ class Transaction:
     charging_state: str | None = None
     remote_start_id: int | None = None
     start_key: str | None = None
+    # The eMSP's OCPI authorization_reference: the last one given that concerns this session.
+    authorization_reference: str | None = None
+    authorization_reference_at: datetime | None = None  # when it was given
     offline_events: int = 0
     latest_event_at: datetime | None = None
     latest_event_seq: int = -1
@@ -206,6 +209,16 @@ class Transaction:
         """Keep the latest reported charging state."""
         if state is not None and (self.state_order is None or order >= self.state_order):
             self.charging_state, self.state_order = state, order
+
+    def refer_to(self, authorization_reference: str, given_at: datetime) -> bool:
+        """An eMSP gave a reference for this session (START_SESSION, real-time authorization):
+        the last one given wins (OCPI mod_sessions). True when it is now the session's."""
+        given_before = self.authorization_reference_at
+        if given_before is not None and given_at < given_before:
+            return False
+        self.authorization_reference = authorization_reference
+        self.authorization_reference_at = given_at
+        return True
 
     def _end(self, event: TransactionEvent) -> None:
         if self.status is TransactionStatus.COMPLETED:

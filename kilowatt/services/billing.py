@@ -84,6 +84,10 @@ async def session_object(
         "kwh": cost.total_energy,
         "cdr_token": cdr_token(transaction, token, ctx).to_ocpi(),
         "auth_method": str(_auth_method(transaction)),
+    }
+    if transaction.authorization_reference is not None:  # the eMSP's, when it gave one
+        data["authorization_reference"] = transaction.authorization_reference
+    data |= {
         "location_id": location.id,
         "evse_uid": location.evse_uid,
         "connector_id": location.connector_id,
@@ -225,6 +229,7 @@ async def _new_record(
         signed_data=signed_data(signed),
         meter_id=priced.applied.station.meter_serial_number,
         remark=remark or transaction.stop_reason,
+        authorization_reference=transaction.authorization_reference,
     )
     location = priced.applied.station.location_id
     return CdrRecord(

@@ -27,8 +27,10 @@ async def start(
     gateway: StationGateway,
     *,
     timeout_s: float,
+    authorization_reference: str | None = None,
 ) -> tuple[dict[str, Any], RemoteStartRecord]:
-    """RemoteStartTransaction / RequestStartTransaction; the station's answer and the record."""
+    """RemoteStartTransaction / RequestStartTransaction; the station's answer and the record.
+    ``authorization_reference`` (an OCPI START_SESSION's) goes to the transaction it starts."""
     async with ctx.uow() as uow:
         start_id = request.remote_start_id
         if start_id is None:
@@ -36,6 +38,7 @@ async def start(
         record = RemoteStartRecord(
             start_id, station_id, request.evse_id, request.id_token, ctx.clock.now(), "Requested"
         )
+        record.authorization_reference = authorization_reference
         uow.remote_starts.save(record)
         await uow.commit()
     try:
@@ -60,7 +63,8 @@ async def _answered(
 
 async def link(station_id: str, transaction_id: str, ctx: ServiceContext) -> None:
     """A transaction started: link the remote start it echoes (2.0.1 remoteStartId) or, for
-    1.6, the earliest unlinked one with its token and connector in the window."""
+    1.6, the earliest unlinked one with its token and connector in the window. The transaction
+    takes the remote start's authorization_reference, unless one was given after it."""
     async with ctx.uow() as uow:
         transaction = await uow.transactions.get(station_id, transaction_id)
         if transaction is None:
@@ -83,6 +87,10 @@ async def link(station_id: str, transaction_id: str, ctx: ServiceContext) -> Non
             return
         record.transaction_id = transaction_id
         uow.remote_starts.save(record)
+        reference = record.authorization_reference
+        if reference is not None and transaction.refer_to(reference, record.requested_at):
+            transaction.updated_at = max(transaction.updated_at, ctx.clock.now())
+            uow.transactions.save(transaction)
         await uow.commit()
 
 

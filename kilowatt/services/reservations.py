@@ -41,6 +41,7 @@ class Reserve:
     expires_at: datetime
     evse_id: int | None = None
     id_token_type: str = "ISO14443"
+    authorization_reference: str | None = None  # an eMSP's (OCPI RESERVE_NOW)
 
 
 async def reserve(
@@ -62,6 +63,7 @@ async def reserve(
     reservation = Reservation(
         reservation_id, station_id, request.evse_id, request.id_token, request.expires_at, now
     )
+    reservation.authorization_reference = request.authorization_reference
     try:
         answer = await gateway.call(
             station_id, "ReserveNow", _reserve_now(version, reservation, request), timeout_s

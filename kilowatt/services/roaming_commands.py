@@ -18,7 +18,7 @@ from typing import Any
 from kilowatt.domain.errors import InvalidValue, StationTimeout, StationUnavailable
 from kilowatt.domain.roaming import Partner, PartyRole, UnknownLocation
 from kilowatt.ports import OcpiPush, RoamingReads, RoamingReservations, StationGateway
-from kilowatt.services import remote_control, roaming_reservations
+from kilowatt.services import remote_control, remote_starts, roaming_reservations
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.roaming_push import Pusher
 from kilowatt.services.roaming_tokens import TokenKey, put_token
@@ -64,10 +64,11 @@ class Commands:
         if command in ("RESERVE_NOW", "CANCEL_RESERVATION"):
             work = await self._reservation(command, body, partner)
         else:
+            reference = roaming_reservations.authorization_reference(body)  # before the token
             request = await self._request(command, body, partner)
             if request is None:
                 return {"result": "UNKNOWN_SESSION", "timeout": 0}
-            work = functools.partial(self._send, *request)
+            work = functools.partial(self._send, *request, reference)
         self._start(self._report(work, response_url, partner))
         return {"result": "ACCEPTED", "timeout": 2 * int(self._timeout_s) + 1}
 
@@ -139,17 +140,35 @@ class Commands:
         push = OcpiPush(partner.id, key, "POST", response_url, body, now)
         await self._pusher.enqueue(push.addressed(partner.party(PartyRole.EMSP)))
 
-    async def _send(self, station_id: str, request: remote_control.Request) -> str:
+    async def _send(
+        self, station_id: str, request: remote_control.Request, reference: str | None
+    ) -> str:
         try:
-            answer = await remote_control.send(
-                station_id, request, self._ctx, self._gateway, timeout_s=self._timeout_s
-            )
+            answer = await self._sent(station_id, request, reference)
         except StationTimeout:
             return "TIMEOUT"
         except (StationUnavailable, InvalidValue) as failure:
             log.warning("OCPI command at %s failed: %s", station_id, failure)
             return "FAILED"
         return "ACCEPTED" if answer.get("status") in _OK_ANSWERS else "REJECTED"
+
+    async def _sent(
+        self, station_id: str, request: remote_control.Request, reference: str | None
+    ) -> dict[str, Any]:
+        """The station's answer. A remote start is recorded, so the transaction it starts is
+        linked to it and carries the START_SESSION's authorization_reference."""
+        ctx, gateway, timeout_s = self._ctx, self._gateway, self._timeout_s
+        if isinstance(request, remote_control.RemoteStart):
+            answer, _ = await remote_starts.start(
+                station_id,
+                request,
+                ctx,
+                gateway,
+                timeout_s=timeout_s,
+                authorization_reference=reference,
+            )
+            return answer
+        return await remote_control.send(station_id, request, ctx, gateway, timeout_s=timeout_s)
 
     def _start(self, work: Coroutine[Any, Any, None]) -> None:
         if self._tasks is None:

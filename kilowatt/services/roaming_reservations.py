@@ -16,7 +16,14 @@ from kilowatt.ports import RoamingReservations, StationGateway
 from kilowatt.services import reservations
 from kilowatt.services.context import ServiceContext
 
-__all__ = ["ReserveNow", "cancel", "reservation_id", "reserve_now", "reserve_request"]
+__all__ = [
+    "ReserveNow",
+    "authorization_reference",
+    "cancel",
+    "reservation_id",
+    "reserve_now",
+    "reserve_request",
+]
 
 #: The station's answer to ReserveNow as an OCPI CommandResult.
 _RESULTS: Final = {
@@ -49,8 +56,19 @@ def reserve_request(body: Mapping[str, Any], station_id: str, evse_id: int | Non
     token = body.get("token")
     if not isinstance(token, dict) or not isinstance(token.get("uid"), str):
         raise InvalidValue("RESERVE_NOW needs a token with a uid")
-    reserve = reservations.Reserve(token["uid"], expires_at, evse_id)
+    reference = authorization_reference(body)
+    reserve = reservations.Reserve(
+        token["uid"], expires_at, evse_id, authorization_reference=reference
+    )
     return ReserveNow(reservation_id(body), station_id, reserve)
+
+
+def authorization_reference(body: Mapping[str, Any]) -> str | None:
+    """A command's authorization_reference (CiString(36)), for the Session and CDR."""
+    reference = body.get("authorization_reference")
+    if reference is not None and (not isinstance(reference, str) or not 1 <= len(reference) <= 36):
+        raise InvalidValue("authorization_reference must be a string of 1 to 36 characters")
+    return reference
 
 
 async def reserve_now(

@@ -179,4 +179,7 @@ def _decision(info: Mapping[str, Any]) -> Authorization:
     status = _ALLOWED.get(str(info.get("allowed")), AuthorizationStatus.INVALID)
     token = info.get("token")
     group = token.get("group_id") if isinstance(token, dict) else None
-    return Authorization(status, group_id=group)
+    reference = info.get("authorization_reference")  # for the Session and CDR of this charge
+    if not isinstance(reference, str) or not 1 <= len(reference) <= 36:
+        reference = None
+    return Authorization(status, group_id=group, authorization_reference=reference)

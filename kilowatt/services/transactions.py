@@ -15,6 +15,7 @@ from typing import Any
 from uuid import uuid4
 
 from kilowatt.domain.errors import Conflict, UnknownTransaction
+from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, AuthorizationStatus
 from kilowatt.domain.transactions import (
     MeterSample,
@@ -90,7 +91,7 @@ async def start_legacy_transaction(
             decision = await authorize(request, ctx.authorizer, uow, this_transaction=existing.pk)
             return int(existing.transaction_id), decision
         decision = await authorize(request, ctx.authorizer, uow)
-        await reservations.use(
+        used = await reservations.use(
             uow,
             start.station_id,
             _accepted(start.id_tag, decision),
@@ -102,6 +103,8 @@ async def start_legacy_transaction(
         event = _legacy_started(start, str(transaction_id))
         transaction = Transaction.begin(uuid4().hex, start.station_id, event, now)
         transaction.start_key = start.key
+        _refer_reserved(transaction, used)
+        _refer(transaction, decision, now)
         uow.transactions.add(transaction)
         _record(uow, transaction, event)
         await uow.commit()
@@ -200,15 +203,20 @@ async def record_transaction_event(
             request = AuthorizationRequest(event.id_token, station_id, event.id_token_type, evse_id)
             pk = transaction.pk if transaction else None
             decision = await authorize(request, ctx.authorizer, uow, this_transaction=pk)
+        used = None
         if event.event_type is not TransactionEventType.ENDED:  # a token ending one uses none
             uid = _accepted(event.id_token, decision) if decision is not None else None
-            await reservations.use(
+            used = await reservations.use(
                 uow, station_id, uid, evse_id=evse_id, reservation_id=event.reservation_id, now=now
             )
         if transaction is None:
             transaction = Transaction.begin(uuid4().hex, station_id, event, now)
+            _refer_reserved(transaction, used)
+            _refer(transaction, decision, now, event)
             uow.transactions.add(transaction)
         elif transaction.apply(event, now):
+            _refer_reserved(transaction, used)
+            _refer(transaction, decision, now, event)
             uow.transactions.save(transaction)
         else:
             return decision  # this seqNo was applied before
@@ -221,6 +229,28 @@ async def record_transaction_event(
 def _accepted(uid: str | None, decision: Authorization) -> str | None:
     """The token, when it may charge (only then does it use its reservation)."""
     return uid if decision.status is AuthorizationStatus.ACCEPTED else None
+
+
+def _refer(
+    transaction: Transaction,
+    decision: Authorization | None,
+    now: datetime,
+    event: TransactionEvent | None = None,
+) -> None:
+    """The eMSP's authorization_reference of a (real-time) authorization that let this
+    session charge; a token that only ends the session gives none."""
+    if decision is None or decision.authorization_reference is None:
+        return
+    if decision.status is not AuthorizationStatus.ACCEPTED:
+        return
+    if event is None or event.event_type is not TransactionEventType.ENDED:
+        transaction.refer_to(decision.authorization_reference, now)
+
+
+def _refer_reserved(transaction: Transaction, used: Reservation | None) -> None:
+    """The authorization_reference of the RESERVE_NOW whose reservation this session uses."""
+    if used is not None and used.authorization_reference is not None:
+        transaction.refer_to(used.authorization_reference, used.created_at)
 
 
 def _record(uow: UnitOfWork, transaction: Transaction, event: TransactionEvent) -> None:

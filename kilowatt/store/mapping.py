@@ -254,6 +254,8 @@ _TRANSACTION_FIELDS = (
     "latest_event_at",
     "latest_event_seq",
     "updated_at",
+    "authorization_reference",
+    "authorization_reference_at",
 )
 
 

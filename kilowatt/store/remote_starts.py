@@ -26,6 +26,7 @@ _FIELDS = (
     "requested_at",
     "station_status",
     "transaction_id",
+    "authorization_reference",
 )
 
 

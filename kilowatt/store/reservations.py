@@ -14,7 +14,15 @@ from kilowatt.store.repositories import StoreContext, _Repository
 
 __all__ = ["ReservationRepository", "reservation_from_row", "station_reservations"]
 
-_FIELDS = ("id", "station_id", "evse_id", "id_token", "expires_at", "created_at")
+_FIELDS = (
+    "id",
+    "station_id",
+    "evse_id",
+    "id_token",
+    "expires_at",
+    "created_at",
+    "authorization_reference",
+)
 
 
 class ReservationRepository(_Repository):

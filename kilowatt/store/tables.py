@@ -245,6 +245,9 @@ transactions = Table(
     _utc("latest_event_at"),
     Column("latest_event_seq", Integer, nullable=False),
     _utc("updated_at", nullable=False),
+    # authref: the eMSP's OCPI authorization_reference (last given) for the Session and CDR
+    Column("authorization_reference", String(36)),
+    _utc("authorization_reference_at"),
     UniqueConstraint("station_id", "transaction_id"),
     UniqueConstraint("station_id", "start_key"),
     Index("ix_transactions_id_token_status", "id_token", "status"),
@@ -537,6 +540,7 @@ reservations = Table(
     _utc("created_at", nullable=False),
     Column("status", String(16), nullable=False),
     Column("station_status", String(20)),
+    Column("authorization_reference", String(36)),  # authref: an OCPI RESERVE_NOW's
     Index("ix_reservations_station_status", "station_id", "status"),
 )
 
@@ -550,6 +554,7 @@ remote_starts = Table(
     _utc("requested_at", nullable=False),
     Column("station_status", String(20), nullable=False),
     Column("transaction_id", String(36)),
+    Column("authorization_reference", String(36)),  # authref: an OCPI START_SESSION's
     Index("ix_remote_starts_station_transaction", "station_id", "transaction_id"),
 )
 

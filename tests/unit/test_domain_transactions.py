@@ -455,3 +455,12 @@ def test_any_order_of_arrival_with_resends_gives_the_same_transaction(
         assert in_order.status is TransactionStatus.COMPLETED
         assert in_order.stopped_at == session[-1].timestamp
     assert in_order.id_token == session[0].id_token
+
+
+def test_the_last_authorization_reference_given_is_the_sessions() -> None:
+    transaction = Transaction("pk", "CP1", "tx", _at(0), _at(0))
+    assert transaction.refer_to("START-1", _at(0))
+    assert transaction.refer_to("REALTIME-2", _at(5))  # given later: it wins
+    assert not transaction.refer_to("RESERVE-0", _at(-30))  # given earlier, known later
+    assert transaction.authorization_reference == "REALTIME-2"
+    assert transaction.authorization_reference_at == _at(5)

@@ -39,6 +39,7 @@ class OcpiReceiver:
     routed: list[dict[str, str]] = field(default_factory=list)  # of each authorization
     configuration_routing: list[dict[str, str]] = field(default_factory=list)  # versions
     command_answer: str | None = None  # set: a CPO's Commands receiver answering this
+    references: dict[str, str] = field(default_factory=dict)  # uid → authorization_reference
     _server: uvicorn.Server | None = None
     _task: asyncio.Task[None] | None = None
 
@@ -89,7 +90,10 @@ class OcpiReceiver:
                 unknown = {"status_code": 2004, "status_message": "unknown token"}
                 return JSONResponse(unknown | {"timestamp": "2026-01-01T00:00:00Z"}, 404)
             token = {"uid": uid, "type": type, "country_code": "DE", "party_id": "MSP"}
-            return ok({"allowed": allowed, "token": token | {"group_id": "roamers"}})
+            info = {"allowed": allowed, "token": token | {"group_id": "roamers"}}
+            if uid in self.references:
+                info["authorization_reference"] = self.references[uid]
+            return ok(info)
 
         @app.api_route("/ocpi/emsp/2.2.1/{rest:path}", methods=["PUT", "PATCH", "POST"])
         async def receive(rest: str, request: Request) -> JSONResponse:

@@ -70,6 +70,8 @@ async def test_a_driver_starts_and_stops_at_a_partner_and_sees_only_their_own_hi
             (session,) = await eventually(lambda: listed(driver, "sessions"), bool, timeout_s=10)
             assert (session["partner_id"], session["country_code"]) == (pair.partner_id, "NL")
             assert session["object"]["cdr_token"]["uid"] == app_uid
+            assert "authorization_reference" not in start["request"]  # no hold, no reference
+            assert "authorization_reference" not in session["object"]  # absent, never null
             session_id = session["object"]["id"]
             assert (await driver.get(f"{ROAMING}/sessions/{session_id}")).status_code == 200
             assert await listed(other, "sessions") == []
@@ -96,6 +98,7 @@ async def test_a_driver_starts_and_stops_at_a_partner_and_sees_only_their_own_hi
                 app_uid,
                 4,
             )
+            assert "authorization_reference" not in cdr["object"]
             assert await listed(other, "cdrs") == []
 
 

@@ -279,8 +279,9 @@ async def test_between_two_kilowatts_the_cpos_cdr_is_captured_from_the_drivers_h
     caplog: pytest.LogCaptureFixture,
     stripe_js: stripe.StripeClient,
 ) -> None:
-    """The CPO is another Kilowatt with a real 1.6 station: its Session and CDR claim the
-    hold by the driver's token at the location, and the CDR's exact total is captured."""
+    """The CPO is another Kilowatt with a real 1.6 station: its Session and CDR carry the
+    START_SESSION's authorization_reference, so they claim the hold by it, and the CDR's exact
+    total is captured."""
     async with fast_server.client() as cpo_api:
         await priced_site(cpo_api, "CP-PAY")
     paying = {"stripe_secret_key": API_KEY, "stripe_api_base": localstripe_url}
@@ -305,6 +306,10 @@ async def test_between_two_kilowatts_the_cpos_cdr_is_captured_from_the_drivers_h
             )
             (cdr,) = await eventually(lambda: listed(app, "cdrs"), bool, timeout_s=10)
             total = Decimal(str(cdr["object"]["total_cost"]["incl_vat"]))
+            reference = begun["request"]["authorization_reference"]
+            assert cdr["object"]["authorization_reference"] == reference
+            (session,) = await listed(app, "sessions")
+            assert session["object"]["authorization_reference"] == reference
 
             async def captured() -> list[dict[str, Any]]:
                 await follower_idle(pair.emsp)

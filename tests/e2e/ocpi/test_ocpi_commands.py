@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from ocpp.routing import on
+from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
 from ocpp.v16.enums import Action as Action16
 
@@ -19,7 +20,7 @@ from tests.e2e.ocpi.receiver import OcpiReceiver, Received
 from tests.e2e.ocpi.support import ocpi_data, register, token_header
 from tests.e2e.test_api_commands import Station16
 from tests.e2e.test_api_tariffs import priced_site
-from tests.support import PASSWORD, eventually, open_socket
+from tests.support import PASSWORD, eventually, now_iso, open_socket
 
 COMMANDS = "/ocpi/cpo/2.2.1/commands"
 
@@ -234,3 +235,93 @@ async def _evse_uid(server: RunningServer, token_c: str) -> str:
         url = f"{server.base_url}/ocpi/cpo/2.2.1/locations/AMS-1"
         location = ocpi_data(await client.get(url, headers=token_header(token_c)))
     return str(location["evses"][0]["uid"])
+
+
+async def test_a_start_sessions_reference_is_on_the_session_and_the_cdr_it_started(
+    fast_server: RunningServer,
+    receiver: OcpiReceiver,
+) -> None:
+    """START_SESSION's authorization_reference "will be provided in the relevant Session
+    and/or CDR": the 1.6 StartTransaction that follows the remote start is linked to it."""
+    async with fast_server.client() as api:
+        await priced_site(api, "CP-K4")
+    token_c = await register(fast_server, receiver)
+    base = f"http://127.0.0.1:{receiver.port}/ocpi/emsp/2.2.1/results"
+    async with (
+        httpx.AsyncClient(
+            base_url=fast_server.base_url + COMMANDS, headers=token_header(token_c), timeout=10
+        ) as ocpi,
+        station(fast_server, "CP-K4") as cp,
+    ):
+        start = {
+            "response_url": f"{base}/s1",
+            "token": ROAMING_TOKEN,
+            "location_id": "AMS-1",
+            "evse_uid": await _evse_uid(fast_server, token_c),
+            "authorization_reference": "HOLD-REF-0001",
+        }
+        assert ocpi_data(await ocpi.post("/START_SESSION", json=start))["result"] == "ACCEPTED"
+        assert [r.body for r in await results(receiver, 1)] == [{"result": "ACCEPTED"}]
+        too_long = start | {"authorization_reference": "X" * 37}
+        refused = await ocpi.post("/START_SESSION", json=too_long)
+        begun = call16.StartTransaction(
+            connector_id=1, id_tag="ROAMAPP1", meter_start=0, timestamp=now_iso()
+        )
+        tx = (await cp.call(begun, suppress=False)).transaction_id
+        end = call16.StopTransaction(meter_stop=3000, timestamp=now_iso(), transaction_id=tx)
+        await cp.call(end, suppress=False)
+
+    async def pushed() -> list[Received]:
+        return [r for r in receiver.received if r.path.split("/")[0] in ("sessions", "cdrs")]
+
+    got = await eventually(pushed, lambda found: len(found) >= 3, timeout_s=10)
+    assert sorted((r.method, r.path.split("/")[0]) for r in got) == [
+        ("POST", "cdrs"),
+        ("PUT", "sessions"),
+        ("PUT", "sessions"),
+    ]
+    assert [r.body["authorization_reference"] for r in got] == ["HOLD-REF-0001"] * 3
+    assert (refused.status_code, refused.json()["status_code"]) == (400, 2001)
+
+
+async def test_a_reserve_nows_reference_is_on_the_session_that_uses_the_reservation(
+    fast_server: RunningServer,
+    receiver: OcpiReceiver,
+) -> None:
+    async with fast_server.client() as api:
+        await priced_site(api, "CP-K5")
+    token_c = await register(fast_server, receiver)
+    expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    async with (
+        httpx.AsyncClient(
+            base_url=fast_server.base_url + COMMANDS, headers=token_header(token_c), timeout=10
+        ) as ocpi,
+        station(fast_server, "CP-K5", ReservingStation) as cp,
+    ):
+        cp.answers = []
+        reserve = {
+            "response_url": f"http://127.0.0.1:{receiver.port}/ocpi/emsp/2.2.1/results/r",
+            "token": ROAMING_TOKEN,
+            "expiry_date": expiry,
+            "reservation_id": "R-9",
+            "location_id": "AMS-1",
+            "evse_uid": await _evse_uid(fast_server, token_c),
+            "authorization_reference": "RESERVE-REF-9",
+        }
+        assert ocpi_data(await ocpi.post("/RESERVE_NOW", json=reserve))["result"] == "ACCEPTED"
+        assert [r.body for r in await results(receiver, 1)] == [{"result": "ACCEPTED"}]
+        ((_, ours),) = cp.received
+        begun = call16.StartTransaction(
+            connector_id=1,
+            id_tag="ROAMAPP1",
+            meter_start=0,
+            timestamp=now_iso(),
+            reservation_id=ours["reservation_id"],
+        )
+        await cp.call(begun, suppress=False)
+
+    async def pushed() -> list[Received]:
+        return [r for r in receiver.received if r.path.startswith("sessions/")]
+
+    (session,) = await eventually(pushed, bool, timeout_s=10)
+    assert session.body["authorization_reference"] == "RESERVE-REF-9"

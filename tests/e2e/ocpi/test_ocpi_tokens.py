@@ -7,10 +7,10 @@ import httpx
 from ocpp.v16 import call
 
 from tests.conftest import RunningServer
-from tests.e2e.ocpi.receiver import OcpiReceiver
+from tests.e2e.ocpi.receiver import OcpiReceiver, Received
 from tests.e2e.ocpi.support import register, token_header
 from tests.e2e.test_api_tariffs import priced_site
-from tests.support import now_iso, station_16
+from tests.support import eventually, now_iso, station_16
 
 TOKENS = "/ocpi/cpo/2.2.1/tokens"
 
@@ -84,3 +84,44 @@ async def test_tokens_put_by_the_emsp_are_ours_to_check_and_can_be_blocked(
         assert (bad.status_code, bad.json()["status_code"]) == (400, 2001)
     local = (await api.get("/api/v1/tokens/CARD0001")).json()
     assert (local["country_code"], local["party_id"], local["status"]) == ("DE", "MSP", "BLOCKED")
+
+
+async def test_a_real_time_authorizations_reference_is_on_the_session_and_the_cdr(
+    fast_server: RunningServer, receiver: OcpiReceiver
+) -> None:
+    """OCPI AuthorizationInfo.authorization_reference "will be provided in the relevant
+    Session and/or CDR"; a session authorized without one carries none (absent, not null)."""
+    async with fast_server.client() as api:
+        await priced_site(api, "CP-T2")
+    receiver.cards["ROAM0002"] = "ALLOWED"
+    receiver.references["ROAM0001"] = "RT-AUTH-0001"
+    await register(fast_server, receiver)
+    async with station_16(fast_server.ocpp_url, "CP-T2") as cp:
+        for uid in ("ROAM0001", "ROAM0002"):
+            start = call.StartTransaction(
+                connector_id=1, id_tag=uid, meter_start=0, timestamp=now_iso()
+            )
+            started = await cp.call(start, suppress=False)
+            assert started.id_tag_info["status"] == "Accepted"
+            stop = call.StopTransaction(
+                meter_stop=2000, timestamp=now_iso(), transaction_id=started.transaction_id
+            )
+            await cp.call(stop, suppress=False)
+
+    pushed = await pushed_sessions_and_cdrs(receiver, 2)
+    by_token = {
+        uid: [r.body for r in pushed if r.body["cdr_token"]["uid"] == uid]
+        for uid in ("ROAM0001", "ROAM0002")
+    }
+    assert [b["authorization_reference"] for b in by_token["ROAM0001"]] == ["RT-AUTH-0001"] * 3
+    assert all("authorization_reference" not in b for b in by_token["ROAM0002"])
+    assert len(by_token["ROAM0002"]) == 3  # ACTIVE and COMPLETED Session, and the CDR
+
+
+async def pushed_sessions_and_cdrs(receiver: OcpiReceiver, sessions: int) -> list[Received]:
+    """The Session PUTs (ACTIVE, COMPLETED) and CDR POSTs of ``sessions`` sessions."""
+
+    async def found() -> list[Received]:
+        return [r for r in receiver.received if r.path.split("/")[0] in ("sessions", "cdrs")]
+
+    return await eventually(found, lambda got: len(got) >= 3 * sessions, timeout_s=10)
