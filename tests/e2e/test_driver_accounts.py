@@ -3,6 +3,7 @@ apart from operator API keys, password reset, profile, and the driver's cards.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import httpx
@@ -91,6 +92,17 @@ async def test_an_address_has_one_account_and_bad_input_is_refused(
             "/api/v1/driver/sign-up", json={"email": "bob@example.com", "password": "short"}
         )
         assert short.status_code == 422
+
+
+async def test_two_sign_ups_racing_for_one_address_make_one_account_and_a_409(
+    server: RunningServer,
+) -> None:
+    body = {"email": "race@example.com", "password": PASSWORD}
+    async with server.client(None) as anonymous:
+        answers = await asyncio.gather(
+            *(anonymous.post("/api/v1/driver/sign-up", json=body) for _ in range(4))
+        )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [a.text for a in answers]
 
 
 async def test_driver_sessions_and_operator_keys_do_not_open_each_others_doors(
