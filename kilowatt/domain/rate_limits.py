@@ -16,6 +16,7 @@ oldest counted attempt leaves the window; the adapter at the edge turns it into 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections import deque
 from collections.abc import Hashable
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 
 from kilowatt.domain.errors import RateLimited
 
-__all__ = ["GuestLimits", "SlidingWindow"]
+__all__ = ["GuestLimits", "SlidingWindow", "client_key"]
 
 
 class SlidingWindow:
@@ -72,10 +73,28 @@ class SlidingWindow:
             self._live(key, now)
 
 
+def client_key(address: str) -> str:
+    """What one client is: an IPv4 address, or an IPv6 address's /64 (one subscriber's
+    network hands out any address in it); anything else as it is.
+
+    >>> client_key("2001:db8:1:2:aaaa::1"), client_key("::ffff:192.0.2.7"), client_key("x")
+    ('2001:db8:1:2::/64', '192.0.2.7', 'x')
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 @dataclass(frozen=True, slots=True)
 class GuestLimits:
     """New ad hoc guests (each a customer at the payment provider): at most so many per
-    client address and so many per EVSE within a window. Admitting counts against both;
+    client (``client_key``) and so many per EVSE within a window. Admitting counts against both;
     a refusal counts against neither, so a blocked address does not use up an EVSE."""
 
     per_address: SlidingWindow
@@ -83,6 +102,7 @@ class GuestLimits:
 
     def admit(self, address: str, evse: tuple[str, int], now: datetime) -> None:
         """Count one new guest, or raise ``RateLimited`` (nothing counted)."""
+        address = client_key(address)
         waits = [
             (self.per_address.retry_after(address, now), "from this address"),
             (self.per_evse.retry_after(evse, now), "at this charger"),

@@ -132,3 +132,24 @@ def test_the_wait_is_said_in_whole_minutes_rounded_up() -> None:
     limits.admit("1.2.3.4", EVSE, T0)
     with pytest.raises(RateLimited, match="try again in a minute"):
         limits.admit("1.2.3.4", EVSE, T0 + WINDOW - timedelta(seconds=5))
+
+
+def test_the_addresses_of_one_ipv6_network_are_one_client() -> None:
+    limits = _guest_limits(per_address=1)
+    limits.admit("2001:db8:1:2::1", EVSE, T0)
+    with pytest.raises(RateLimited, match="from this address"):
+        limits.admit("2001:db8:1:2:ffff::9", ("CP-2", 1), T0)
+    limits.admit("2001:db8:1:3::1", ("CP-2", 1), T0)  # the next /64 is another subscriber
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),  # a dual-stack socket's IPv4 client
+        ("2001:db8::1", "2001:db8::/64"),
+        ("", ""),  # no address at all (a test client): one key for all of them
+    ],
+)
+def test_client_keys(address: str, key: str) -> None:
+    assert rate_limits.client_key(address) == key
