@@ -91,7 +91,7 @@ async def offer(station_id: str, evse_id: int, ctx: ServiceContext) -> Offer:
 
 @dataclass(frozen=True, slots=True)
 class Visitor:
-    """Who asks for a guest: the client's address (``request.client``), its email if given."""
+    """Who asks for a guest: the client's network address, and its email if given."""
 
     address: str
     email: str | None = None
