@@ -31,6 +31,7 @@ from kilowatt.domain.events import Event
 from kilowatt.domain.invoices import Party
 from kilowatt.domain.locations import UnknownStationPolicy
 from kilowatt.domain.payments import to_minor
+from kilowatt.domain.rate_limits import GuestLimits, SlidingWindow
 from kilowatt.domain.roaming import PartyAddress
 from kilowatt.ocpi.app import create_ocpi
 from kilowatt.ocpi.client import HttpRoamingPeer
@@ -385,9 +386,18 @@ def _mount_web(
         received=SqlReceivedObjects(store.context, store.committer),
         partner_favourites=SqlPartnerFavourites(store.context, store.committer),
         sent_commands=SqlSentCommands(store.context, store.committer),
+        guest_limits=_guest_limits(settings),
     )
     app.router.routes.extend(mail_link_routes())
     app.mount("/app", create_web(backend))
+
+
+def _guest_limits(settings: Settings) -> GuestLimits:
+    window = timedelta(seconds=settings.guest_limit_window_s)
+    return GuestLimits(
+        per_address=SlidingWindow(settings.guest_limit_per_address, window),
+        per_evse=SlidingWindow(settings.guest_limit_per_evse, window),
+    )
 
 
 # --- roaming (issue 6) ---

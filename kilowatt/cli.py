@@ -50,6 +50,7 @@ def _server(kw: Kilowatt) -> uvicorn.Server:
         log_level="warning",
         ws_ping_interval=None,  # OCPP stations keep their own heartbeat
         timeout_graceful_shutdown=5,
+        forwarded_allow_ips=kw.settings.forwarded_allow_ips,  # then request.client is the visitor
     )
     return uvicorn.Server(config)
 

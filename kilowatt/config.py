@@ -115,6 +115,22 @@ class Settings(BaseSettings):
         gt=0,
         description="How often unsettled payments are settled and checked with Stripe.",
     )
+    guest_limit_per_address: int = Field(
+        default=5,
+        ge=1,
+        description="New ad hoc guests (each a Stripe customer) per client address per window.",
+    )
+    guest_limit_per_evse: int = Field(
+        default=20, ge=1, description="New ad hoc guests per EVSE per window."
+    )
+    guest_limit_window_s: float = Field(
+        default=600.0, gt=0, description="The sliding window of both ad hoc guest limits."
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated proxy addresses (or *) whose X-Forwarded-For gives the "
+        "client address (uvicorn's proxy headers); others are the client themselves.",
+    )
     # --- driver app (issue 7) ---
     map_tile_url: str = Field(
         default="",

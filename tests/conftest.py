@@ -133,6 +133,7 @@ class RunningServer:
             log_level="warning",
             ws_ping_interval=None,
             timeout_graceful_shutdown=2,
+            forwarded_allow_ips=self.settings.forwarded_allow_ips,  # as `kilowatt serve`
         )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())

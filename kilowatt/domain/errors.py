@@ -10,6 +10,7 @@ DomainError
 │   ├── AlreadyExists
 │   └── TransactionNotOwned    a station referred to another station's transaction
 ├── AccessDenied               credentials missing or wrong (→ 401 / handshake refused)
+├── RateLimited                too many attempts for now; says when to retry (→ 429)
 └── StationUnavailable         a command could not reach a station
     ├── StationOffline         it is not connected (→ 409)
     ├── StationTimeout         it did not answer in time (→ 504); retryable
@@ -19,6 +20,8 @@ DeliveryFailed                 a webhook could not be delivered this time; retry
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 __all__ = [
     "AccessDenied",
     "AlreadyExists",
@@ -27,6 +30,7 @@ __all__ = [
     "DomainError",
     "InvalidValue",
     "NotFound",
+    "RateLimited",
     "StationOffline",
     "StationRefused",
     "StationTimeout",
@@ -76,6 +80,14 @@ class TransactionNotOwned(Conflict):
 
 class AccessDenied(DomainError):
     pass
+
+
+class RateLimited(DomainError):
+    """Too many attempts within a window; ``retry_after`` is when the next one may come."""
+
+    def __init__(self, message: str, retry_after: timedelta) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class StationUnavailable(DomainError):

@@ -2,7 +2,8 @@
 anyone sees the price and pays one session by card.
 
     offer(station, EVSE) ──▶ the ad hoc price (the tariff engine without a driver group)
-    open_guest ──▶ a customer at the provider + a SetupIntent (its client secret goes to
+    open_guest ──▶ (at most so many per client address and per EVSE in a window: RateLimited)
+                   a customer at the provider + a SetupIntent (its client secret goes to
                    Stripe.js in the browser: card data never reaches Kilowatt) + the guest's
                    secret, the only key to this session (its digest is stored)
     start ──▶ the card the SetupIntent saved ──▶ a token of its own (AD_HOC_USER) ──▶ the
@@ -29,6 +30,7 @@ from kilowatt.domain.errors import Conflict, NotFound, UnknownTransaction
 from kilowatt.domain.guests import Guest, guest_secret_digest
 from kilowatt.domain.payments import PaymentDeclined
 from kilowatt.domain.price_display import UnitPrices
+from kilowatt.domain.rate_limits import GuestLimits
 from kilowatt.domain.tokens import IdToken, TokenStatus, TokenType
 from kilowatt.domain.transactions import Transaction
 from kilowatt.ports import CdrFilter, CdrRecord, Queries, StationGateway
@@ -44,6 +46,7 @@ __all__ = [
     "GuestTokens",
     "Offer",
     "OpenedGuest",
+    "Visitor",
     "cdr_of",
     "guest_of",
     "offer",
@@ -86,11 +89,27 @@ async def offer(station_id: str, evse_id: int, ctx: ServiceContext) -> Offer:
     return Offer(station_id, evse_id, evse.evse_code, applied.unit_prices(now))
 
 
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """Who asks for a guest: the client's network address, and its email if given."""
+
+    address: str
+    email: str | None = None
+
+
 async def open_guest(
-    station_id: str, evse_id: int, pctx: PaymentContext, email: str | None = None
+    station_id: str,
+    evse_id: int,
+    pctx: PaymentContext,
+    visitor: Visitor,
+    limits: GuestLimits | None = None,
 ) -> OpenedGuest:
-    """A guest at the EVSE with a customer and a SetupIntent for its card."""
-    await offer(station_id, evse_id, pctx.ctx)
+    """A guest at the EVSE with a customer and a SetupIntent for its card. ``RateLimited``
+    (nothing made, at the provider or here) once the address or the EVSE had enough."""
+    await offer(station_id, evse_id, pctx.ctx)  # an unknown EVSE is 404 and counts for nothing
+    if limits is not None:
+        limits.admit(visitor.address, (station_id, evse_id), pctx.ctx.clock.now())
+    email = visitor.email
     guest_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(32)
     customer = await pctx.gateway.create_customer(email or "", f"customer-{guest_id}")
     client_secret = await pctx.cards.setup_intent(customer, f"setup-{guest_id}")

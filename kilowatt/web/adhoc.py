@@ -53,10 +53,14 @@ async def get_offer(station_id: str, evse_id: int, backend: Backend) -> dict[str
 
 @router.post("/evses/{station_id}/{evse_id}/guests", status_code=status.HTTP_201_CREATED)
 async def open_guest(
-    station_id: str, evse_id: int, step: CardStep, backend: Backend
+    station_id: str, evse_id: int, step: CardStep, request: Request, backend: Backend
 ) -> dict[str, str]:
-    """The guest's secret and a SetupIntent's client secret (for Stripe.js)."""
-    opened = await guests.open_guest(station_id, evse_id, _payments(backend), step.email)
+    """The guest's secret and a SetupIntent's client secret (for Stripe.js); 429 with
+    Retry-After once the client's address or the EVSE opened too many guests lately."""
+    # the peer's address, or X-Forwarded-For's when the peer is a trusted proxy (uvicorn)
+    visitor = guests.Visitor(request.client.host if request.client else "", step.email)
+    limits = backend.guest_limits
+    opened = await guests.open_guest(station_id, evse_id, _payments(backend), visitor, limits)
     return {"secret": opened.secret, "client_secret": opened.client_secret}
 
 

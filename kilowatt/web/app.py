@@ -12,6 +12,7 @@ data under ``/app/api/adhoc``.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -22,7 +23,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.routing import Route
 
-from kilowatt.domain.errors import AccessDenied, Conflict, DomainError, InvalidValue, NotFound
+from kilowatt.domain.errors import (
+    AccessDenied,
+    Conflict,
+    DomainError,
+    InvalidValue,
+    NotFound,
+    RateLimited,
+)
 from kilowatt.domain.locations import ConnectorStandard
 from kilowatt.domain.payments import PaymentDeclined
 from kilowatt.web import adhoc, data, roaming
@@ -156,9 +164,14 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (AccessDenied, 403),
     (Conflict, 409),
     (PaymentDeclined, 402),  # the provider's reason, for the driver or guest
+    (RateLimited, 429),  # with Retry-After
 ]
 
 
 async def _domain_error(_: Request, error: Any) -> JSONResponse:
     code = next((status for kind, status in _STATUS if isinstance(error, kind)), 400)
-    return JSONResponse({"detail": str(error), "error": type(error).__name__}, code)
+    headers = None
+    if isinstance(error, RateLimited):  # whole seconds, rounded up: never too early
+        headers = {"Retry-After": str(math.ceil(error.retry_after.total_seconds()))}
+    body = {"detail": str(error), "error": type(error).__name__}
+    return JSONResponse(body, code, headers=headers)

@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kilowatt.domain.drivers import Driver
+from kilowatt.domain.rate_limits import GuestLimits
 from kilowatt.ports import (
     Favourites,
     PartnerFavourites,
@@ -44,6 +45,7 @@ class WebBackend:
     received: ReceivedObjects | None = None  # partner CPOs' locations and tariffs (roaming)
     partner_favourites: PartnerFavourites | None = None  # drivers' starred partner locations
     sent_commands: SentCommands | None = None  # commands sent to partners (live roaming pages)
+    guest_limits: GuestLimits | None = None  # new ad hoc guests per address and EVSE; None: any
 
 
 _bearer = HTTPBearer(auto_error=False, description="A driver session token (from sign-in)")

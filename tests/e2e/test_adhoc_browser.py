@@ -12,6 +12,7 @@ Nothing of this is in the app.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ import pytest
 import stripe
 from playwright.async_api import Route, expect
 
+from kilowatt.adapters.clock import FixedClock
 from tests.conftest import RunningServer, settings_for
 from tests.driver_support import simulated_station
 from tests.e2e.test_adhoc import adhoc_site
@@ -112,3 +114,34 @@ async def test_a_passer_by_pays_by_card_and_charges_without_an_account(
         )
         await shot(page, "adhoc-3-receipt")
     assert set(external) <= {"https://js.stripe.com/v3/"}  # only the (stood-in) Stripe.js
+
+
+async def test_a_passer_by_over_the_guest_limit_is_told_when_to_try_again(
+    database_url: str, localstripe_url: str
+) -> None:
+    settings = settings_for(
+        database_url,
+        stripe_secret_key=API_KEY,
+        stripe_api_base=localstripe_url,
+        stripe_publishable_key="pk_test_kilowatt",
+        guest_limit_per_address=1,
+    )
+    running = RunningServer(settings, FixedClock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC)))
+    await running.start()
+    try:
+        async with running.client() as api:
+            await adhoc_site(api, "CP-AHL")
+            opened = await api.post("/app/api/adhoc/evses/CP-AHL/1/guests", json={})
+            assert opened.status_code == 201  # this address's one guest in the window
+        async with browser_page() as page:
+            await page.route("https://js.stripe.com/**", _stripe_js)
+            await page.goto(f"{running.base_url}/app/charge/CP-AHL/1")
+            await expect(page.locator("#card-form")).to_be_visible()
+            await page.click("#pay-and-start")
+            message = page.locator("#message")
+            await expect(message).to_contain_text("Too many new sessions from this address")
+            await expect(message).to_contain_text("try again in 10 minutes")  # a fixed clock
+            await expect(page.locator("#pay-and-start")).to_be_enabled()
+            await shot(page, "adhoc-4-limited")
+    finally:
+        await running.stop()
