@@ -102,6 +102,7 @@ class Authorization:
     expires_at: datetime | None = None
     group_id: str | None = None
     authorization_reference: str | None = None  # an eMSP's, from OCPI real-time authorization
+    real_time: bool = False  # given by an eMSP asked now (OCPI auth_method AUTH_REQUEST)
 
 
 def decide(token: IdToken | None, now: datetime) -> Authorization:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from kilowatt.domain import events
+from kilowatt.domain.cdrs import AuthMethod
 from kilowatt.domain.errors import InvalidValue
 from kilowatt.domain.units import energy_to_wh
 
@@ -126,6 +127,8 @@ class Transaction:
     # The eMSP's OCPI authorization_reference: the last one given that concerns this session.
     authorization_reference: str | None = None
     authorization_reference_at: datetime | None = None  # when it was given
+    # How the session was let start (OCPI auth_method); None: a token known here (WHITELIST).
+    auth_method: AuthMethod | None = None
     offline_events: int = 0
     latest_event_at: datetime | None = None
     latest_event_seq: int = -1
@@ -183,6 +186,7 @@ class Transaction:
         self.connector_id = self.connector_id if self.connector_id else event.connector_id
         if event.remote_start_id is not None:
             self.remote_start_id = event.remote_start_id
+            self.authorized_by(AuthMethod.COMMAND)
         self._apply_latest_state(event)
         if event.samples:
             self.record_samples(event.samples, now)
@@ -219,6 +223,17 @@ class Transaction:
         self.authorization_reference = authorization_reference
         self.authorization_reference_at = given_at
         return True
+
+    def authorized_by(self, method: AuthMethod) -> None:
+        """How the session was let start. A command (remote start) outranks a real-time
+        authorization: a 1.6 station may have the command's token authorized again."""
+        if self.auth_method is not AuthMethod.COMMAND:
+            self.auth_method = method
+
+    @property
+    def authorized_with(self) -> AuthMethod:
+        """The OCPI auth_method of this session's Session and CDR."""
+        return self.auth_method or AuthMethod.WHITELIST
 
     def _end(self, event: TransactionEvent) -> None:
         if self.status is TransactionStatus.COMPLETED:

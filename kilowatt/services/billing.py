@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from kilowatt.domain import events
-from kilowatt.domain.cdrs import AuthMethod, Cdr, cdr_id, credit_note
+from kilowatt.domain.cdrs import Cdr, cdr_id, credit_note
 from kilowatt.domain.errors import Conflict, NotFound
 from kilowatt.domain.pricing import ChargingSession, PricedSession, price_session
 from kilowatt.domain.session_readings import session_readings
@@ -83,7 +83,7 @@ async def session_object(
     data |= {
         "kwh": cost.total_energy,
         "cdr_token": cdr_token(transaction, token, ctx).to_ocpi(),
-        "auth_method": str(_auth_method(transaction)),
+        "auth_method": str(transaction.authorized_with),
     }
     if transaction.authorization_reference is not None:  # the eMSP's, when it gave one
         data["authorization_reference"] = transaction.authorization_reference
@@ -194,10 +194,6 @@ def _latest(issued: Any) -> CdrRecord:
     return max(originals, key=lambda record: record.revision)  # type: ignore[no-any-return]
 
 
-def _auth_method(transaction: Transaction) -> AuthMethod:
-    return AuthMethod.COMMAND if transaction.remote_start_id is not None else AuthMethod.WHITELIST
-
-
 async def _new_record(
     uow: UnitOfWork,
     ctx: ServiceContext,
@@ -219,7 +215,7 @@ async def _new_record(
         end_date_time=transaction.stopped_at,
         session_id=transaction.pk,
         cdr_token=cdr_token(transaction, token, ctx),
-        auth_method=_auth_method(transaction),
+        auth_method=transaction.authorized_with,
         cdr_location=cdr_location(priced.applied, transaction),
         currency=priced.applied.tariff.currency,
         cost=priced.priced.cost,

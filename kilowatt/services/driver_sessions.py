@@ -13,7 +13,7 @@ from typing import Any
 from kilowatt.domain.errors import Conflict, NotFound, UnknownTransaction
 from kilowatt.domain.transactions import Transaction
 from kilowatt.ports import CdrFilter, CdrRecord, Queries, StationGateway
-from kilowatt.services import billing, remote_control
+from kilowatt.services import billing, remote_control, remote_starts
 from kilowatt.services.context import ServiceContext
 from kilowatt.services.driver_tokens import app_token, tokens_of
 from kilowatt.services.invoices import InvoiceContext, is_postpaid
@@ -104,7 +104,11 @@ async def start_session(
         return await paid_start(
             driver_id, request.station_id, start, payments, gateway, timeout_s=timeout_s
         )
-    return await remote_control.send(request.station_id, start, ctx, gateway, timeout_s=timeout_s)
+    # Recorded as a remote start, so that a 1.6 start is linked to it (auth_method COMMAND)
+    answer, _ = await remote_starts.start(
+        request.station_id, start, ctx, gateway, timeout_s=timeout_s
+    )
+    return answer
 
 
 async def stop_session(

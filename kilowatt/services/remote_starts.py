@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any
 
 from kilowatt.domain import events
+from kilowatt.domain.cdrs import AuthMethod
 from kilowatt.domain.remote_starts import RemoteStartRecord
 from kilowatt.ports import StationGateway
 from kilowatt.services import remote_control
@@ -64,7 +65,8 @@ async def _answered(
 async def link(station_id: str, transaction_id: str, ctx: ServiceContext) -> None:
     """A transaction started: link the remote start it echoes (2.0.1 remoteStartId) or, for
     1.6, the earliest unlinked one with its token and connector in the window. The transaction
-    takes the remote start's authorization_reference, unless one was given after it."""
+    was started by a command (COMMAND) and takes the remote start's authorization_reference,
+    unless one was given after it."""
     async with ctx.uow() as uow:
         transaction = await uow.transactions.get(station_id, transaction_id)
         if transaction is None:
@@ -87,10 +89,14 @@ async def link(station_id: str, transaction_id: str, ctx: ServiceContext) -> Non
             return
         record.transaction_id = transaction_id
         uow.remote_starts.save(record)
+        # A command started it (OCPI auth_method); remote_start_id stays what the station
+        # echoed (2.0.1 only), as payments link holds by it.
+        transaction.authorized_by(AuthMethod.COMMAND)
         reference = record.authorization_reference
-        if reference is not None and transaction.refer_to(reference, record.requested_at):
-            transaction.updated_at = max(transaction.updated_at, ctx.clock.now())
-            uow.transactions.save(transaction)
+        if reference is not None:
+            transaction.refer_to(reference, record.requested_at)
+        transaction.updated_at = max(transaction.updated_at, ctx.clock.now())
+        uow.transactions.save(transaction)
         await uow.commit()
 
 

@@ -182,4 +182,4 @@ def _decision(info: Mapping[str, Any]) -> Authorization:
     reference = info.get("authorization_reference")  # for the Session and CDR of this charge
     if not isinstance(reference, str) or not 1 <= len(reference) <= 36:
         reference = None
-    return Authorization(status, group_id=group, authorization_reference=reference)
+    return Authorization(status, group_id=group, authorization_reference=reference, real_time=True)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+from kilowatt.domain.cdrs import AuthMethod
 from kilowatt.domain.errors import Conflict, UnknownTransaction
 from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.tokens import Authorization, AuthorizationRequest, AuthorizationStatus
@@ -237,13 +238,16 @@ def _refer(
     now: datetime,
     event: TransactionEvent | None = None,
 ) -> None:
-    """The eMSP's authorization_reference of a (real-time) authorization that let this
-    session charge; a token that only ends the session gives none."""
-    if decision is None or decision.authorization_reference is None:
+    """What an authorization that let this session charge leaves on it: AUTH_REQUEST when an
+    eMSP was asked in real time, and the eMSP's authorization_reference; a token that only
+    ends the session leaves nothing."""
+    if decision is None or decision.status is not AuthorizationStatus.ACCEPTED:
         return
-    if decision.status is not AuthorizationStatus.ACCEPTED:
+    if event is not None and event.event_type is TransactionEventType.ENDED:
         return
-    if event is None or event.event_type is not TransactionEventType.ENDED:
+    if decision.real_time:
+        transaction.authorized_by(AuthMethod.AUTH_REQUEST)
+    if decision.authorization_reference is not None:
         transaction.refer_to(decision.authorization_reference, now)
 
 

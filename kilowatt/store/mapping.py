@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from kilowatt.domain.cdrs import AuthMethod
 from kilowatt.domain.locations import (
     ChargingStation,
     Connector,
@@ -262,12 +263,15 @@ _TRANSACTION_FIELDS = (
 def transaction_row(transaction: Transaction) -> dict[str, Any]:
     row = {name: getattr(transaction, name) for name in _TRANSACTION_FIELDS}
     row["status"] = transaction.status.value
+    row["auth_method"] = transaction.auth_method and transaction.auth_method.value
     return row
 
 
 def transaction_from_row(row: Row, seq_nos: set[int]) -> Transaction:
+    method = row["auth_method"]
     return Transaction(
         **{name: row[name] for name in _TRANSACTION_FIELDS},
         status=TransactionStatus(row["status"]),
+        auth_method=AuthMethod(method) if method is not None else None,
         seq_nos=seq_nos,
     )

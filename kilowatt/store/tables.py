@@ -248,6 +248,8 @@ transactions = Table(
     # authref: the eMSP's OCPI authorization_reference (last given) for the Session and CDR
     Column("authorization_reference", String(36)),
     _utc("authorization_reference_at"),
+    # authmethod: how it was let start (OCPI auth_method COMMAND, AUTH_REQUEST); NULL: WHITELIST
+    Column("auth_method", String(16)),
     UniqueConstraint("station_id", "transaction_id"),
     UniqueConstraint("station_id", "start_key"),
     Index("ix_transactions_id_token_status", "id_token", "status"),

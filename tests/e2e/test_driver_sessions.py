@@ -24,7 +24,7 @@ from tests.conftest import RunningServer
 from tests.driver_support import SignedUpDriver, signed_up
 from tests.e2e.test_api_cdrs import at, charge_16, register
 from tests.e2e.test_api_tariffs import priced_site
-from tests.support import PASSWORD, eventually, open_socket, register_station
+from tests.support import PASSWORD, eventually, now_iso, open_socket, register_station
 
 Received = list[tuple[str, dict[str, Any]]]
 
@@ -150,6 +150,30 @@ async def test_a_driver_starts_and_stops_from_the_app_and_gets_the_cdr(
 
         ended = await driver.post(f"/api/v1/driver/sessions/{session['id']}/stop")
         assert ended.status_code == 409
+
+
+async def test_a_start_from_the_app_is_a_command_on_the_cdr_at_a_16_station(
+    server: RunningServer, api: httpx.AsyncClient, ada: SignedUpDriver
+) -> None:
+    """OCPI AuthMethod COMMAND: "Command like StartSession ... used to start the Session".
+    The app's start is our own remote start; 1.6 echoes no id, so it is linked by token,
+    connector and time (unlike the app's 2.0.1 remoteStartId)."""
+    await priced_site(api, "CP-CMD")
+    async with (
+        connected(server, api, AppStation16, "CP-CMD", "1.6") as station,
+        ada.client(server) as driver,
+    ):
+        uid = await app_token_of(driver)
+        start = {"station_id": "CP-CMD", "evse_id": 1}
+        await ok(driver.post("/api/v1/driver/sessions", json=start), 202)
+        begun = call.StartTransaction(
+            connector_id=1, id_tag=uid, meter_start=1000, timestamp=now_iso()
+        )
+        tx = (await station.call(begun, suppress=False)).transaction_id
+        end = call.StopTransaction(meter_stop=3000, timestamp=now_iso(), transaction_id=tx)
+        await station.call(end, suppress=False)
+        (cdr,) = await eventually(lambda: ok(driver.get("/api/v1/driver/cdrs")), bool)
+    assert cdr["auth_method"] == "COMMAND"
 
 
 async def test_a_driver_cannot_see_or_touch_another_drivers_card_sessions_or_cdrs(

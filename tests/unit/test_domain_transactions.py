@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kilowatt.domain import events
+from kilowatt.domain.cdrs import AuthMethod
 from kilowatt.domain.errors import InvalidValue
 from kilowatt.domain.transactions import (
     ENERGY_REGISTER,
@@ -200,6 +201,30 @@ def test_the_first_evse_and_connector_reported_stick() -> None:
 def test_the_remote_start_id_is_kept() -> None:
     transaction = _fold([_event(STARTED, 0, 0, remote_start_id=42), _event(UPDATED, 10, 1)])
     assert transaction.remote_start_id == 42
+    assert transaction.authorized_with is AuthMethod.COMMAND  # the remote start's echo
+
+
+def test_a_session_authorized_by_no_request_nor_command_is_whitelist() -> None:
+    assert _fold(_session()).authorized_with is AuthMethod.WHITELIST
+
+
+@pytest.mark.parametrize(
+    ("marks", "expected"),
+    [
+        ([AuthMethod.AUTH_REQUEST], AuthMethod.AUTH_REQUEST),
+        ([AuthMethod.COMMAND], AuthMethod.COMMAND),
+        # a 1.6 station may have the command's token authorized again, before the link
+        ([AuthMethod.AUTH_REQUEST, AuthMethod.COMMAND], AuthMethod.COMMAND),
+        ([AuthMethod.COMMAND, AuthMethod.AUTH_REQUEST], AuthMethod.COMMAND),
+    ],
+)
+def test_a_command_outranks_a_real_time_authorization(
+    marks: list[AuthMethod], expected: AuthMethod
+) -> None:
+    transaction = _fold(_session())
+    for method in marks:
+        transaction.authorized_by(method)
+    assert transaction.authorized_with is expected
 
 
 # Out of order

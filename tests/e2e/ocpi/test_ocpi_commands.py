@@ -242,7 +242,9 @@ async def test_a_start_sessions_reference_is_on_the_session_and_the_cdr_it_start
     receiver: OcpiReceiver,
 ) -> None:
     """START_SESSION's authorization_reference "will be provided in the relevant Session
-    and/or CDR": the 1.6 StartTransaction that follows the remote start is linked to it."""
+    and/or CDR": the 1.6 StartTransaction that follows the remote start is linked to it.
+    Its auth_method is COMMAND ("Command like StartSession ... used to start the Session"),
+    though 1.6 echoes no remoteStartId, and a restart of ours mid-session keeps it."""
     async with fast_server.client() as api:
         await priced_site(api, "CP-K4")
     token_c = await register(fast_server, receiver)
@@ -268,6 +270,9 @@ async def test_a_start_sessions_reference_is_on_the_session_and_the_cdr_it_start
             connector_id=1, id_tag="ROAMAPP1", meter_start=0, timestamp=now_iso()
         )
         tx = (await cp.call(begun, suppress=False)).transaction_id
+    await _linked_session_pushed(receiver)
+    await fast_server.restart()
+    async with station(fast_server, "CP-K4") as cp:
         end = call16.StopTransaction(meter_stop=3000, timestamp=now_iso(), transaction_id=tx)
         await cp.call(end, suppress=False)
 
@@ -281,7 +286,17 @@ async def test_a_start_sessions_reference_is_on_the_session_and_the_cdr_it_start
         ("PUT", "sessions"),
     ]
     assert [r.body["authorization_reference"] for r in got] == ["HOLD-REF-0001"] * 3
+    assert [r.body["auth_method"] for r in got] == ["COMMAND"] * 3
     assert (refused.status_code, refused.json()["status_code"]) == (400, 2001)
+
+
+async def _linked_session_pushed(receiver: OcpiReceiver) -> None:
+    """The ACTIVE Session went out: the transaction was linked to its remote start."""
+
+    async def sessions() -> list[Received]:
+        return [r for r in receiver.received if r.path.startswith("sessions/")]
+
+    await eventually(sessions, bool, timeout_s=10)
 
 
 async def test_a_reserve_nows_reference_is_on_the_session_that_uses_the_reservation(

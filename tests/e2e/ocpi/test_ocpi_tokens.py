@@ -118,6 +118,38 @@ async def test_a_real_time_authorizations_reference_is_on_the_session_and_the_cd
     assert len(by_token["ROAM0002"]) == 3  # ACTIVE and COMPLETED Session, and the CDR
 
 
+async def test_the_auth_method_says_whether_the_emsp_was_asked_in_real_time(
+    fast_server: RunningServer, receiver: OcpiReceiver
+) -> None:
+    """OCPI AuthMethod: AUTH_REQUEST when "an Authentication request has been sent to the
+    eMSP" (our real-time authorization accepted the card), WHITELIST when the token was
+    known here (PUT by the eMSP), with no request to the eMSP."""
+    async with fast_server.client() as api:
+        await priced_site(api, "CP-T3")
+    token_c = await register(fast_server, receiver)
+    async with httpx.AsyncClient(
+        base_url=fast_server.base_url + TOKENS, headers=token_header(token_c), timeout=10
+    ) as ocpi:
+        put = await ocpi.put("/DE/MSP/CARD0005", json=ocpi_token("CARD0005"))
+        assert put.json()["status_code"] == 1000, put.text
+    async with station_16(fast_server.ocpp_url, "CP-T3") as cp:
+        for uid in ("ROAM0001", "CARD0005"):
+            start = call.StartTransaction(
+                connector_id=1, id_tag=uid, meter_start=0, timestamp=now_iso()
+            )
+            started = await cp.call(start, suppress=False)
+            assert started.id_tag_info["status"] == "Accepted"
+            stop = call.StopTransaction(
+                meter_stop=2000, timestamp=now_iso(), transaction_id=started.transaction_id
+            )
+            await cp.call(stop, suppress=False)
+
+    pushed = await pushed_sessions_and_cdrs(receiver, 2)
+    methods = {(r.body["cdr_token"]["uid"], r.body["auth_method"]) for r in pushed}
+    assert methods == {("ROAM0001", "AUTH_REQUEST"), ("CARD0005", "WHITELIST")}
+    assert receiver.authorized == [("ROAM0001", "RFID")]  # CARD0005 was never asked about
+
+
 async def pushed_sessions_and_cdrs(receiver: OcpiReceiver, sessions: int) -> list[Received]:
     """The Session PUTs (ACTIVE, COMPLETED) and CDR POSTs of ``sessions`` sessions."""
 
