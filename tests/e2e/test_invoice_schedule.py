@@ -14,10 +14,8 @@ from kilowatt.adapters.clock import FixedClock
 from kilowatt.bootstrap import sweep_payments
 from kilowatt.domain.invoices import Month
 from tests.conftest import RunningServer
-from tests.e2e.payment_support import driver_with_card
-from tests.e2e.test_api_tariffs import priced_site
-from tests.e2e.test_driver_sessions import AppStation16, connected, ok
-from tests.e2e.test_invoices import billing, cdrs_of, charge, clock, operator, postpaid
+from tests.e2e.test_driver_sessions import ok
+from tests.e2e.test_invoices import billing, clock, operator, postpaid_charged_10_kwh
 from tests.stripe_support import localstripe_url, stripe_js
 
 __all__ = ["billing", "clock", "localstripe_url", "operator", "stripe_js"]  # fixtures, by name
@@ -33,15 +31,7 @@ async def test_the_sweep_invoices_an_ended_month_once(
     stripe_js: stripe.StripeClient,
     clock: FixedClock,
 ) -> None:
-    ada = await driver_with_card(billing, caplog, stripe_js, "ada@example.com")
-    await postpaid(operator, ada)
-    await priced_site(operator, "CP-AUTO")  # 0.30 per kWh + 0.50 a session, 21 % VAT
-    async with (
-        connected(billing, operator, AppStation16, "CP-AUTO", "1.6") as station,
-        ada.client(billing) as app,
-    ):
-        await charge(app, station, 10, 0)  # 3.50 + 0.74 VAT = 4.24
-        await cdrs_of(app, 1)
+    ada = await postpaid_charged_10_kwh(billing, operator, caplog, stripe_js, "CP-AUTO")  # 4.24
 
     await sweep_payments(billing.app)  # mid-November: November has not ended
     assert await november(operator) == []

@@ -110,6 +110,27 @@ async def cdrs_of(app: httpx.AsyncClient, count: int) -> list[dict[str, Any]]:
     return found
 
 
+async def postpaid_charged_10_kwh(
+    billing: RunningServer,
+    operator: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+    stripe_js: stripe.StripeClient,
+    station_id: str,
+) -> SignedUpDriver:
+    """Ada, postpaid with a card saved, charged 10 kWh at ``station_id`` (a priced 1.6 site:
+    0.30 per kWh + 0.50 a session, 21 % VAT: 3.50 + 0.74 VAT = 4.24); her CDR is issued."""
+    ada = await driver_with_card(billing, caplog, stripe_js, "ada@example.com")
+    await postpaid(operator, ada)
+    await priced_site(operator, station_id)
+    async with (
+        connected(billing, operator, AppStation16, station_id, "1.6") as station,
+        ada.client(billing) as ada_app,
+    ):
+        await charge(ada_app, station, 10, 0)
+        await cdrs_of(ada_app, 1)
+    return ada
+
+
 async def run(operator: httpx.AsyncClient, month: str) -> dict[str, Any]:
     found: dict[str, Any] = await ok(operator.post("/api/v1/invoices/runs", json={"month": month}))
     return found
@@ -287,15 +308,7 @@ async def test_the_cli_runs_a_month_like_the_api(
     localstripe_url: str,
 ) -> None:
     clock.moment = OCTOBER  # the CLI runs on the system clock: October 2026 has ended
-    ada = await driver_with_card(billing, caplog, stripe_js, "ada@example.com")
-    await postpaid(operator, ada)
-    await priced_site(operator, "CP-CLI")
-    async with (
-        connected(billing, operator, AppStation16, "CP-CLI", "1.6") as station,
-        ada.client(billing) as ada_app,
-    ):
-        await charge(ada_app, station, 10, 0)
-        await cdrs_of(ada_app, 1)
+    await postpaid_charged_10_kwh(billing, operator, caplog, stripe_js, "CP-CLI")
 
     env = {
         "KILOWATT_DATABASE_URL": billing.settings.database_url,
@@ -380,15 +393,7 @@ async def test_an_invoice_a_run_could_not_charge_is_charged_by_the_next_run(
     stripe_js: stripe.StripeClient,
     clock: FixedClock,
 ) -> None:
-    ada = await driver_with_card(billing, caplog, stripe_js, "ada@example.com")
-    await postpaid(operator, ada)
-    await priced_site(operator, "CP-DOWN")
-    async with (
-        connected(billing, operator, AppStation16, "CP-DOWN", "1.6") as station,
-        ada.client(billing) as ada_app,
-    ):
-        await charge(ada_app, station, 10, 0)
-        await cdrs_of(ada_app, 1)
+    await postpaid_charged_10_kwh(billing, operator, caplog, stripe_js, "CP-DOWN")
     clock.moment = DECEMBER
     invoices = billing.app.invoices
     assert invoices is not None
