@@ -99,26 +99,11 @@ async def test_a_subscription_stripe_ends_takes_the_group_away(
     async with ada.client(paid) as app:
         await ok(app.put("/api/v1/driver/subscription", json={"plan_id": plan["id"]}), 201)
         uid = await app_token_of(app)
-    assert paid.app.payments is not None
-    customer = await paid.app.payments.store.customer(ada.id)
-    subscriptions = stripe_js.v1.subscriptions.list({"limit": 100}).data
-    (at_stripe,) = [s for s in subscriptions if s.customer == customer]
+    at_stripe = await subscription_at_stripe(paid, stripe_js, ada.id)
     ended = stripe_js.v1.subscriptions.cancel(at_stripe.id)  # unpaid, or ended in the dashboard
 
-    deleted = {
-        "id": f"evt_{at_stripe.id}",
-        "object": "event",
-        "type": "customer.subscription.deleted",
-        "data": {"object": ended.to_dict()},
-    }
-    body, signature = signed(deleted)
-    async with paid.client(None) as stripe_side:
-        answer = await stripe_side.post(
-            "/api/v1/payments/stripe/webhook",
-            content=body,
-            headers={"Stripe-Signature": signature},
-        )
-    assert answer.json() == {"received": "processed"}
+    answer = await deleted_webhook(paid, f"evt_{at_stripe.id}", ended)
+    assert answer == {"received": "processed"}
     async with ada.client(paid) as app:
         assert (await app.get("/api/v1/driver/subscription")).status_code == 204
     assert (await ok(paid_api.get(f"/api/v1/tokens/{uid}")))["group_id"] is None
@@ -170,23 +155,30 @@ async def test_a_late_webhook_does_not_revive_a_subscription_the_sweep_ended(
     ended = stripe_js.v1.subscriptions.cancel(at_stripe.id)
     await sweep_payments(paid.app)
 
+    answer = await deleted_webhook(paid, f"evt_late_{at_stripe.id}", ended)
+    assert answer == {"received": "processed"}
+    assert paid.app.subscriptions is not None
+    stored = await paid.app.subscriptions.store.by_reference(at_stripe.id)
+    assert stored is not None and stored.status == "canceled"
+
+
+async def deleted_webhook(server: RunningServer, event_id: str, ended: stripe.Subscription) -> Any:
+    """Stripe's ``customer.subscription.deleted`` for ``ended``, signed and delivered; our
+    answer."""
     deleted = {
-        "id": f"evt_late_{at_stripe.id}",
+        "id": event_id,
         "object": "event",
         "type": "customer.subscription.deleted",
         "data": {"object": ended.to_dict()},
     }
     body, signature = signed(deleted)
-    async with paid.client(None) as stripe_side:
+    async with server.client(None) as stripe_side:
         answer = await stripe_side.post(
             "/api/v1/payments/stripe/webhook",
             content=body,
             headers={"Stripe-Signature": signature},
         )
-    assert answer.json() == {"received": "processed"}
-    assert paid.app.subscriptions is not None
-    stored = await paid.app.subscriptions.store.by_reference(at_stripe.id)
-    assert stored is not None and stored.status == "canceled"
+    return answer.json()
 
 
 async def subscription_at_stripe(
