@@ -22,9 +22,8 @@ from decimal import Decimal
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.payments import HoldKind, Payment, PaymentState, split, to_minor
 from kilowatt.ports import CdrRecord, ProviderEvent
-from kilowatt.services.payment_cards import card_for_hold, customer_of
 from kilowatt.services.payment_context import PaymentContext
-from kilowatt.services.payments import place_hold, release
+from kilowatt.services.payments import hold_card, release
 
 __all__ = ["capture_total", "handle_webhook", "reconcile", "settle"]
 
@@ -88,10 +87,7 @@ async def _file_under(payments: list[Payment], cdr_id: str, pctx: PaymentContext
 async def _charge_shortfall(
     first: Payment, cdr_id: str, amount_minor: int, pctx: PaymentContext
 ) -> Payment:
-    customer = await customer_of(first.driver_id, pctx)
-    card = await card_for_hold(customer, pctx)
-    key = f"shortfall-{cdr_id}"
-    payment = await place_hold(first.driver_id, customer, card, key, amount_minor, pctx)
+    payment = await hold_card(first.driver_id, f"shortfall-{cdr_id}", amount_minor, pctx)
     payment.kind, payment.transaction_pk = HoldKind.SHORTFALL, first.transaction_pk
     payment.station_id, payment.evse_id = first.station_id, first.evse_id
     payment.roaming_partner, payment.roaming_session = first.roaming_partner, first.roaming_session

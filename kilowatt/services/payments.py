@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,14 +34,15 @@ from kilowatt.services.remote_control import RemoteStart, RemoteStop, send
 
 __all__ = [
     "give_back",
+    "hold_card",
     "link",
     "new_key",
-    "note_refusal",
     "payments_of",
     "place_hold",
     "release",
     "start_paid",
     "top_up",
+    "top_up_or_stop",
 ]
 
 log = logging.getLogger(__name__)
@@ -96,14 +97,19 @@ async def give_back(payment: Payment, pctx: PaymentContext) -> None:
 
 
 async def _hold(driver_id: str, where: _Where, pctx: PaymentContext) -> Payment:
-    customer = await customer_of(driver_id, pctx)
-    card = await card_for_hold(customer, pctx)
     key = f"hold-{where.station_id}-{where.remote_start_id}-{uuid.uuid4().hex[:8]}"
-    payment = await place_hold(driver_id, customer, card, key, pctx.policy.preauth_minor, pctx)
+    payment = await hold_card(driver_id, key, pctx.policy.preauth_minor, pctx)
     payment.station_id, payment.evse_id = where.station_id, where.evse_id
     payment.remote_start_id = where.remote_start_id
     await pctx.store.save(payment)
     return payment
+
+
+async def hold_card(driver_id: str, key: str, amount_minor: int, pctx: PaymentContext) -> Payment:
+    """A hold on the driver's default card (PaymentDeclined if refused), not yet saved."""
+    customer = await customer_of(driver_id, pctx)
+    card = await card_for_hold(customer, pctx)
+    return await place_hold(driver_id, customer, card, key, amount_minor, pctx)
 
 
 async def place_hold(
@@ -195,19 +201,14 @@ async def _place_top_up(
     pctx: PaymentContext,
     gateway: StationGateway,
 ) -> Payment | None:
-    driver_id = payments[0].driver_id
-    customer = await customer_of(driver_id, pctx)
+    async def stop() -> None:
+        request = RemoteStop(transaction.transaction_id)
+        timeout_s = pctx.policy.call_timeout_s
+        await send(transaction.station_id, request, pctx.ctx, gateway, timeout_s=timeout_s)
+
     key = f"top-up-{transaction.pk}-{number}"
-    try:
-        card = await card_for_hold(customer, pctx)
-        payment = await place_hold(driver_id, customer, card, key, pctx.policy.preauth_minor, pctx)
-    except Exception as refused:
-        log.warning("top-up of %s refused: stopping the session", transaction.pk, exc_info=True)
-        await note_refusal(payments[-1], refused, pctx)
-        stop = RemoteStop(transaction.transaction_id)
-        await send(
-            transaction.station_id, stop, pctx.ctx, gateway, timeout_s=pctx.policy.call_timeout_s
-        )
+    payment = await top_up_or_stop(payments, key, stop, pctx)
+    if payment is None:
         return None
     payment.kind, payment.transaction_pk = HoldKind.TOP_UP, transaction.pk
     payment.station_id, payment.evse_id = transaction.station_id, transaction.evse_id
@@ -215,7 +216,28 @@ async def _place_top_up(
     return payment
 
 
-async def note_refusal(latest: Payment, refused: Exception, pctx: PaymentContext) -> None:
+async def top_up_or_stop(
+    payments: Sequence[Payment],
+    key: str,
+    stop: Callable[[], Awaitable[object]],
+    pctx: PaymentContext,
+) -> Payment | None:
+    """One more hold for a running session (not yet saved). Refused: why is kept on the
+    session's latest hold, ``stop`` stops the session (what comes next could not be paid),
+    and None."""
+    driver_id = payments[0].driver_id
+    customer = await customer_of(driver_id, pctx)
+    try:
+        card = await card_for_hold(customer, pctx)
+        return await place_hold(driver_id, customer, card, key, pctx.policy.preauth_minor, pctx)
+    except Exception as refused:
+        log.warning("top-up %s refused: stopping the session", key, exc_info=True)
+        await _note_refusal(payments[-1], refused, pctx)
+        await stop()
+        return None
+
+
+async def _note_refusal(latest: Payment, refused: Exception, pctx: PaymentContext) -> None:
     """Keep why the session is stopped (its top-up was refused) before it is stopped, so
     the live page that sees it end can say why."""
     latest.stopped(refused, pctx.ctx.clock.now())

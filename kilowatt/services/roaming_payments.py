@@ -39,10 +39,9 @@ from kilowatt.domain.payments import (
 from kilowatt.domain.roaming_objects import ObjectKey, ReceivedModule, SentCommand
 from kilowatt.services import roaming_sent_commands as sent
 from kilowatt.services.context import ServiceContext
-from kilowatt.services.payment_cards import card_for_hold, customer_of
 from kilowatt.services.payment_context import PaymentContext
 from kilowatt.services.payment_settlement import capture_total
-from kilowatt.services.payments import give_back, note_refusal, place_hold
+from kilowatt.services.payments import give_back, hold_card, top_up_or_stop
 from kilowatt.services.roaming_sent_commands import CommandSender, StartRequest
 
 __all__ = [
@@ -75,11 +74,9 @@ async def start_paid(
     where: StartRequest,
 ) -> SentCommand:
     """Hold, then START_SESSION with the hold's reference; the command as answered."""
-    customer = await customer_of(driver_id, pctx)
-    card = await card_for_hold(customer, pctx)
     reference = uuid.uuid4().hex
     key = f"hold-roaming-{reference}"
-    payment = await place_hold(driver_id, customer, card, key, pctx.policy.preauth_minor, pctx)
+    payment = await hold_card(driver_id, key, pctx.policy.preauth_minor, pctx)
     payment.roaming_partner, payment.roaming_location = where.partner_id, where.location_id
     payment.roaming_reference = reference
     await pctx.store.save(payment)
@@ -248,17 +245,13 @@ async def _top_up(
     pctx: PaymentContext,
 ) -> Payment | None:
     first = payments[0]
-    customer = await customer_of(first.driver_id, pctx)
-    try:
-        card = await card_for_hold(customer, pctx)
-        hold_key = f"top-up-{session_key(key)}-{len(payments)}"
-        payment = await place_hold(
-            first.driver_id, customer, card, hold_key, pctx.policy.preauth_minor, pctx
-        )
-    except Exception as refused:
-        log.warning("top-up of partner session %s refused: stopping it", key, exc_info=True)
-        await note_refusal(payments[-1], refused, pctx)
+
+    async def stop() -> None:
         await sent.stop_session(sender, partner_id, key.id)
+
+    hold_key = f"top-up-{session_key(key)}-{len(payments)}"
+    payment = await top_up_or_stop(payments, hold_key, stop, pctx)
+    if payment is None:
         return None
     payment.kind, payment.roaming_session = HoldKind.TOP_UP, first.roaming_session
     payment.roaming_partner, payment.roaming_location = partner_id, first.roaming_location
