@@ -163,11 +163,13 @@ async def refunds_are_limited_and_once_per_key(
 
 
 def pdf_text(document: bytes) -> str:
-    """The text drawn in a PDF of fpdf2 (its page streams are deflated)."""
+    """The text drawn in a PDF of fpdf2 (its page streams are deflated). The stream is
+    taken up to ``endstream`` whole and the decompressor ignores what follows its end: a
+    deflated stream may itself end in a CR byte, which ``\r?\nendstream`` would cut off."""
     text = document.decode("latin-1")
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", document, re.S):
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", document, re.S):
         try:
-            text += zlib.decompress(stream).decode("latin-1")
+            text += zlib.decompressobj().decompress(stream).decode("latin-1")
         except zlib.error:
             continue
     return text
